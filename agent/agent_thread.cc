@@ -1,0 +1,81 @@
+#include "agent/agent_thread.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <ctime>
+
+#include "sampling/native_sampler.h"
+
+namespace heapagent {
+
+int64_t UnixNanosNow() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+}
+
+AgentThread::AgentThread(std::chrono::milliseconds period, std::vector<Collector> collectors)
+    : period_(period), collectors_(std::move(collectors)), window_start_unix_nanos_(UnixNanosNow()) {}
+
+bool AgentThread::Start() {
+  // Block every signal in the agent thread so the app's handlers (and node's
+  // SIGUSR1/SIGINT logic) always run on the app's own threads.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  pthread_t thread;
+  const int error = pthread_create(
+      &thread, nullptr,
+      [](void* self) -> void* {
+        static_cast<AgentThread*>(self)->Run();
+        return nullptr;
+      },
+      this);
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (error != 0) {
+    errno = error;
+    return false;
+  }
+  pthread_setname_np(thread, "heapagent");
+  pthread_detach(thread);
+  return true;
+}
+
+void AgentThread::CollectAll(bool is_final) {
+  const pprof::ProfileWindow window{window_start_unix_nanos_, UnixNanosNow()};
+  for (const Collector& collect : collectors_) collect(window, is_final);
+  window_start_unix_nanos_ = window.end_unix_nanos;
+}
+
+void AgentThread::Run() {
+  MarkThreadAsAgent();
+  auto next = std::chrono::steady_clock::now() + period_;
+  std::unique_lock lock(mutex_);
+  while (true) {
+    const bool finish = wake_.wait_until(lock, next, [this] { return finish_requested_; });
+    if (finish) break;
+    lock.unlock();
+    CollectAll(false);
+    lock.lock();
+    // Keep the cadence; if a collection overran whole periods, skip them.
+    const auto now = std::chrono::steady_clock::now();
+    next += period_;
+    if (next < now) next = now + period_;
+  }
+  lock.unlock();
+  CollectAll(true);
+  lock.lock();
+  finished_ = true;
+  wake_.notify_all();
+}
+
+void AgentThread::FinishAndWait(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  finish_requested_ = true;
+  wake_.notify_all();
+  wake_.wait_for(lock, timeout, [this] { return finished_; });
+}
+
+}  // namespace heapagent

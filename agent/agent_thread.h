@@ -1,0 +1,53 @@
+// The agent's own thread: wakes every period, runs the collectors, and runs
+// them one last time when the process exits.
+//
+// Everything slow happens here, never in the allocator hooks: reading the
+// tables, symbolising, encoding, compressing, writing. The thread's own
+// allocations are never sampled. It is detached, never joined: at exit the
+// process waits for the final collection at most a bounded time, so a stuck
+// file system can delay exit by that much but never hang it.
+//
+// Thread-safety: RequestFinal may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "pprof/native_heap_profile.h"
+
+namespace heapagent {
+
+class AgentThread {
+ public:
+  // Called with the window the profile covers and whether it is the last one.
+  using Collector = std::function<void(const pprof::ProfileWindow& window, bool is_final)>;
+
+  AgentThread(std::chrono::milliseconds period, std::vector<Collector> collectors);
+
+  // Starts the thread; false (with errno set) if it could not be created.
+  bool Start();
+
+  // Asks for the final collection and waits until it is written or `timeout`
+  // has passed, whichever comes first. Safe to call more than once.
+  void FinishAndWait(std::chrono::milliseconds timeout);
+
+ private:
+  void Run();
+  void CollectAll(bool is_final);
+
+  const std::chrono::milliseconds period_;
+  const std::vector<Collector> collectors_;
+  int64_t window_start_unix_nanos_ = 0;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool finish_requested_ = false;
+  bool finished_ = false;
+};
+
+int64_t UnixNanosNow();
+
+}  // namespace heapagent

@@ -1,0 +1,49 @@
+// The agent's configuration, read from the environment once at start-up.
+//
+// Parsing is a pure function of a variable lookup, so it is unit-tested and
+// fuzzed without touching the real environment. A value that does not parse
+// or is out of range never stops the app: it yields one problem line (logged
+// by the caller as "heapagent: ...") and the documented default is used.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/log.h"
+
+namespace heapagent {
+
+struct Config {
+  bool enabled = true;                  // HEAPAGENT_ENABLED
+  bool native_enabled = true;           // HEAPAGENT_NATIVE
+  uint64_t native_interval = 512 * 1024;  // HEAPAGENT_NATIVE_INTERVAL, bytes
+  int stack_depth = 64;                 // HEAPAGENT_STACK_DEPTH
+  double period_seconds = 60;           // HEAPAGENT_PERIOD
+  std::string output_dir = "./heapagent-profiles";  // HEAPAGENT_OUTPUT_DIR
+  std::string service;                  // HEAPAGENT_SERVICE, else DD_SERVICE; empty = script name
+  int max_files = 120;                  // HEAPAGENT_MAX_FILES, per process and kind
+  std::string processes = "node,nodejs";  // HEAPAGENT_PROCESS: executable name patterns
+  LogLevel log_level = LogLevel::kWarn;   // HEAPAGENT_LOG
+};
+
+using EnvironmentLookup = std::function<const char*(const char* name)>;
+
+// Reads every HEAPAGENT_* variable through `lookup`; each unusable value adds
+// one human-readable sentence to `problems` and keeps its default.
+Config ParseConfig(const EnvironmentLookup& lookup, std::vector<std::string>& problems);
+
+// Value parsers, exposed for tests. All reject trailing garbage and overflow.
+// "512k", "512KiB", "1m", "1MiB", "4096" (bytes; k/m/g are powers of 1024).
+std::optional<uint64_t> ParseByteSize(std::string_view text);
+// "60", "1.5", "500ms", "2m", "10s" (seconds).
+std::optional<double> ParseDuration(std::string_view text);
+std::optional<int64_t> ParseInteger(std::string_view text);
+// 1/0, true/false, yes/no, on/off.
+std::optional<bool> ParseBoolean(std::string_view text);
+std::optional<LogLevel> ParseLogLevel(std::string_view text);
+
+}  // namespace heapagent

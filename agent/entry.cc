@@ -1,0 +1,136 @@
+// Where libheapagent.so comes alive: the constructor decides whether this
+// process is one to profile, reads the configuration, starts the sampler and
+// the agent thread; the exit handler writes the final profile; the fork
+// handler gives a child that keeps running a fresh agent of its own.
+//
+// Nothing here may take the host down: every failure is one "heapagent:" line
+// and a part switched off.
+#include <pthread.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "agent/agent_thread.h"
+#include "agent/config.h"
+#include "agent/log.h"
+#include "agent/native_heap_collector.h"
+#include "agent/process_identity.h"
+#include "agent/profile_files.h"
+#include "sampling/native_sampler.h"
+#include "sampling/thread_sampler_state.h"
+
+namespace heapagent {
+namespace {
+
+// How long exit may wait for the final profile.
+constexpr std::chrono::milliseconds kFinalProfileTimeout{3000};
+
+// The running agent of this process. Deliberately never destroyed: other
+// threads may still allocate during and after exit handlers.
+struct RunningAgent {
+  Config config;
+  std::string service;
+  ProfileFiles* files = nullptr;
+  NativeHeapCollector* native = nullptr;
+  AgentThread* thread = nullptr;
+};
+RunningAgent* g_agent = nullptr;
+
+// Runs the agent's allocations of the current thread unsampled for a scope.
+class AgentAllocationScope {
+ public:
+  AgentAllocationScope() { ++heapagent_thread_sampler.busy; }
+  ~AgentAllocationScope() { --heapagent_thread_sampler.busy; }
+};
+
+std::string AbsoluteDirectory(const std::string& directory) {
+  if (!directory.empty() && directory[0] == '/') return directory;
+  char cwd[4096];
+  if (getcwd(cwd, sizeof cwd) == nullptr) return directory;
+  return JoinPath(cwd, directory.rfind("./", 0) == 0 ? directory.substr(2) : directory);
+}
+
+// Builds the collectors and starts the thread for this process (pid).
+bool LaunchAgent(RunningAgent& agent) {
+  agent.files = new ProfileFiles(agent.config.output_dir, agent.service, static_cast<int>(getpid()),
+                                 agent.config.max_files);
+  std::vector<AgentThread::Collector> collectors;
+  if (NativeSamplerActive()) {
+    agent.native = new NativeHeapCollector(*agent.files);
+    NativeHeapCollector* native = agent.native;
+    collectors.push_back([native](const pprof::ProfileWindow& window, bool is_final) {
+      native->Collect(window, is_final);
+    });
+    // Warm up first thing on the agent thread, off the app's start-up path.
+    collectors.insert(collectors.begin(), [native, warmed = false](const pprof::ProfileWindow&, bool) mutable {
+      if (!warmed) native->WarmUp();
+      warmed = true;
+    });
+  }
+  const auto period = std::chrono::milliseconds(static_cast<int64_t>(agent.config.period_seconds * 1000));
+  agent.thread = new AgentThread(period, std::move(collectors));
+  return agent.thread->Start();
+}
+
+void OnExit() {
+  if (g_agent != nullptr && g_agent->thread != nullptr) g_agent->thread->FinishAndWait(kFinalProfileTimeout);
+}
+
+void OnForkChild() {
+  if (g_agent == nullptr) return;
+  AgentAllocationScope unsampled;
+  // The parent's agent thread does not exist here and may have held any of
+  // its locks at fork time: abandon its objects, start over with this pid.
+  ResetNativeSamplerAfterFork();
+  auto* child = new RunningAgent{g_agent->config, g_agent->service};
+  g_agent = child;
+  if (!LaunchAgent(*child)) {
+    MakeNativeSamplerInert();
+    g_agent = nullptr;
+  }
+}
+
+void Initialise() {
+  AgentAllocationScope unsampled;
+  std::vector<std::string> problems;
+  const Config config = ParseConfig([](const char* name) { return std::getenv(name); }, problems);
+  SetLogLevel(config.log_level);
+  const ProcessIdentity identity = ReadProcessIdentity();
+  if (!config.enabled || !ProcessMatches(identity.executable_name, config.processes)) {
+    // Not ours (e.g. a shell a node app spawned, with LD_PRELOAD inherited):
+    // stay inert and silent; the hooks cost one countdown and one load.
+    MakeNativeSamplerInert();
+    return;
+  }
+  for (const std::string& problem : problems) Log(LogLevel::kWarn, "%s", problem.c_str());
+
+  auto* agent = new RunningAgent{config, ServiceName(config.service, identity)};
+  agent->config.output_dir = AbsoluteDirectory(config.output_dir);
+  if (config.native_enabled) {
+    NativeSamplerOptions options;
+    options.mean_interval_bytes = static_cast<double>(config.native_interval);
+    options.stack_depth = config.stack_depth;
+    if (!StartNativeSampler(options)) Log(LogLevel::kError, "could not reserve the sampling tables; native profiling is off");
+  } else {
+    MakeNativeSamplerInert();
+  }
+  if (!LaunchAgent(*agent)) {
+    Log(LogLevel::kError, "could not start the agent thread; profiling is off");
+    MakeNativeSamplerInert();
+    return;
+  }
+  g_agent = agent;
+  std::atexit(OnExit);
+  pthread_atfork(nullptr, nullptr, OnForkChild);
+  Log(LogLevel::kInfo, "profiling %s (pid %d), native interval %llu bytes, period %.3gs, writing to %s",
+      agent->service.c_str(), static_cast<int>(getpid()), static_cast<unsigned long long>(config.native_interval),
+      config.period_seconds, agent->config.output_dir.c_str());
+}
+
+}  // namespace
+}  // namespace heapagent
+
+__attribute__((constructor)) static void heapagent_constructor() { heapagent::Initialise(); }

@@ -1,0 +1,27 @@
+#include "agent/native_heap_collector.h"
+
+#include <sys/auxv.h>
+
+#include "agent/log.h"
+#include "pprof/gzip.h"
+#include "sampling/native_sampler.h"
+
+namespace heapagent {
+
+void NativeHeapCollector::WarmUp() {
+  // Resolving the main executable's entry point makes libdwfl report every
+  // module and read the executable's (for node: large) symbol table once.
+  symbolizer_.Symbolize(static_cast<uintptr_t>(getauxval(AT_ENTRY)) + 1);
+}
+
+void NativeHeapCollector::Collect(const pprof::ProfileWindow& window, bool is_final) {
+  const NativeHeapSnapshot snapshot = TakeNativeHeapSnapshot();
+  const std::string profile = pprof::BuildNativeHeapProfile(snapshot, symbolizer_, window);
+  const std::string path = files_.Write("native", pprof::GzipCompress(profile));
+  if (!path.empty()) {
+    Log(LogLevel::kInfo, "wrote %s (%zu sites, %zu live samples%s)", path.c_str(), snapshot.sites.size(),
+        snapshot.live_samples, is_final ? ", final" : "");
+  }
+}
+
+}  // namespace heapagent

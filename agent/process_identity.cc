@@ -1,0 +1,94 @@
+#include "agent/process_identity.h"
+
+#include <fnmatch.h>
+#include <unistd.h>
+
+#include <array>
+#include <cctype>
+#include <fstream>
+#include <iterator>
+
+namespace heapagent {
+namespace {
+
+std::string Basename(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+// node options that take their value as the next argument.
+bool TakesSeparateValue(std::string_view option) {
+  static constexpr std::array<std::string_view, 14> kOptions = {
+      "-r", "--require", "--import", "--loader", "--experimental-loader", "--conditions", "-C",
+      "--title", "--input-type", "--env-file", "--inspect-port", "--debug-port", "--stack-size", "--openssl-config"};
+  for (std::string_view known : kOptions) {
+    if (option == known) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+ProcessIdentity ReadProcessIdentity() {
+  ProcessIdentity identity;
+  char path[4096];
+  const ssize_t length = readlink("/proc/self/exe", path, sizeof path - 1);
+  if (length > 0) identity.executable_name = Basename(std::string_view(path, static_cast<size_t>(length)));
+  std::ifstream cmdline("/proc/self/cmdline", std::ios::binary);
+  std::string raw((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+  for (std::size_t start = 0; start < raw.size();) {
+    const std::size_t end = raw.find('\0', start);
+    identity.arguments.push_back(raw.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  if (identity.executable_name.empty() && !identity.arguments.empty()) {
+    identity.executable_name = Basename(identity.arguments.front());
+  }
+  return identity;
+}
+
+bool ProcessMatches(std::string_view executable_name, std::string_view patterns) {
+  const std::string name(executable_name);
+  while (!patterns.empty()) {
+    const auto comma = patterns.find(',');
+    std::string pattern(patterns.substr(0, comma));
+    while (!pattern.empty() && std::isspace(static_cast<unsigned char>(pattern.back()))) pattern.pop_back();
+    while (!pattern.empty() && std::isspace(static_cast<unsigned char>(pattern.front()))) pattern.erase(0, 1);
+    if (!pattern.empty() && fnmatch(pattern.c_str(), name.c_str(), 0) == 0) return true;
+    if (comma == std::string_view::npos) break;
+    patterns.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+std::string ScriptName(const std::vector<std::string>& arguments) {
+  for (std::size_t i = 1; i < arguments.size(); ++i) {
+    const std::string& argument = arguments[i];
+    if (argument == "-e" || argument == "--eval" || argument == "-p" || argument == "--print") return {};
+    if (argument == "--") continue;
+    if (!argument.empty() && argument[0] == '-') {
+      if (TakesSeparateValue(argument)) ++i;
+      continue;
+    }
+    std::string script = Basename(argument);
+    if (const auto dot = script.rfind('.'); dot != std::string::npos && dot > 0) script.resize(dot);
+    return script;
+  }
+  return {};
+}
+
+std::string ServiceName(const std::string& configured, const ProcessIdentity& identity) {
+  std::string name = configured;
+  // Only node-like runtimes have a script; other programs are their executable.
+  if (name.empty() && identity.executable_name.rfind("node", 0) == 0) name = ScriptName(identity.arguments);
+  if (name.empty()) name = identity.executable_name;
+  if (name.empty()) name = "process";
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+  }
+  if (name.size() > 100) name.resize(100);
+  return name;
+}
+
+}  // namespace heapagent

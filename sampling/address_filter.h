@@ -1,0 +1,61 @@
+// A cheap "might this pointer have been sampled?" test for free().
+//
+// Every free() asks this before touching any table. It is a counting filter:
+// one byte counter per hash bucket of addresses, incremented when a sampled
+// allocation is recorded and decremented when it is removed. Counting (rather
+// than a plain bitset) means that two live samples sharing a bucket never hide
+// each other: a bucket reads zero only when none of its samples is live, so
+// there are no false negatives, and false positives cost one table lookup.
+// With N live samples and B buckets the false-positive rate is about N/B.
+//
+// Thread-safety: MaybeContains is a relaxed load and may race with updates of
+// *other* pointers only; a pointer's own Add happens-before its free through
+// the program's own synchronisation. Add/Remove are atomic.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace heapagent {
+
+class AddressFilter {
+ public:
+  static constexpr int kBucketBits = 20;  // 1 Mi counters: at most 1 MiB of RSS
+  static constexpr std::size_t kBuckets = std::size_t{1} << kBucketBits;
+
+  // `counters` must point to kBuckets zeroed bytes (e.g. from AllocatePages).
+  constexpr explicit AddressFilter(std::atomic<uint8_t>* counters) : counters_(counters) {}
+
+  bool MaybeContains(const void* pointer) const {
+    return counters_[Bucket(pointer)].load(std::memory_order_relaxed) != 0;
+  }
+
+  void Add(const void* pointer) {
+    auto& counter = counters_[Bucket(pointer)];
+    uint8_t value = counter.load(std::memory_order_relaxed);
+    // Saturate at 255: a saturated bucket stays "maybe" forever, which is safe.
+    while (value != 255 && !counter.compare_exchange_weak(value, value + 1, std::memory_order_relaxed)) {
+    }
+  }
+
+  void Remove(const void* pointer) {
+    auto& counter = counters_[Bucket(pointer)];
+    uint8_t value = counter.load(std::memory_order_relaxed);
+    while (value != 0 && value != 255 &&
+           !counter.compare_exchange_weak(value, value - 1, std::memory_order_relaxed)) {
+    }
+  }
+
+  static std::size_t Bucket(const void* pointer) {
+    // malloc returns 16-byte aligned blocks: drop the always-zero bits, then mix
+    // so that neighbouring blocks land in unrelated buckets.
+    const uint64_t key = reinterpret_cast<uintptr_t>(pointer) >> 4;
+    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - kBucketBits));
+  }
+
+ private:
+  std::atomic<uint8_t>* counters_;
+};
+
+}  // namespace heapagent

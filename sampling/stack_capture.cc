@@ -1,0 +1,54 @@
+#include "sampling/stack_capture.h"
+
+#define UNW_LOCAL_ONLY
+#include <dlfcn.h>
+#include <libunwind.h>
+#include <link.h>
+
+#include <algorithm>
+
+namespace heapagent {
+namespace {
+
+// Our own code's range; written once at start-up, read-only afterwards.
+uintptr_t g_agent_code_begin = 0;
+uintptr_t g_agent_code_end = 0;
+
+int FindOwnCode(dl_phdr_info* info, size_t, void* data) {
+  const auto own_base = reinterpret_cast<uintptr_t>(data);
+  if (info->dlpi_addr != own_base) return 0;
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& header = info->dlpi_phdr[i];
+    if (header.p_type == PT_LOAD && (header.p_flags & PF_X)) {
+      g_agent_code_begin = info->dlpi_addr + header.p_vaddr;
+      g_agent_code_end = g_agent_code_begin + header.p_memsz;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void InitStackCapture() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&InitStackCapture), &info) == 0) return;
+  dl_iterate_phdr(FindOwnCode, info.dli_fbase);
+}
+
+bool IsAgentCode(uintptr_t pc) { return pc >= g_agent_code_begin && pc < g_agent_code_end; }
+
+int CaptureStack(uintptr_t* frames, int max_depth) {
+  // A few extra slots for our own frames, which are removed below.
+  constexpr int kOwnFramesSlack = 8;
+  void* raw[kMaxStackDepth + kOwnFramesSlack];
+  const int wanted = std::clamp(max_depth, 1, kMaxStackDepth) + kOwnFramesSlack;
+  const int captured = unw_backtrace(raw, wanted);
+  int first = 0;
+  while (first < captured && IsAgentCode(reinterpret_cast<uintptr_t>(raw[first]))) ++first;
+  const int depth = std::min(captured - first, max_depth);
+  for (int i = 0; i < depth; ++i) frames[i] = reinterpret_cast<uintptr_t>(raw[first + i]);
+  return std::max(depth, 0);
+}
+
+}  // namespace heapagent

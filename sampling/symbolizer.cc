@@ -1,0 +1,186 @@
+#include "sampling/symbolizer.h"
+
+#include "sampling/libdw_api.h"
+
+#include <cxxabi.h>
+#include <elfutils/libdwfl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+
+namespace heapagent {
+namespace {
+
+constexpr std::size_t kMaxCachedFrames = 200000;
+
+std::string Basename(const char* path) {
+  std::string name = path ? path : "";
+  const auto slash = name.rfind('/');
+  return slash == std::string::npos ? name : name.substr(slash + 1);
+}
+
+std::string HexBuildId(const LibdwApi& libdw, Dwfl_Module* module) {
+  const unsigned char* bits = nullptr;
+  GElf_Addr vaddr = 0;
+  const int length = libdw.module_build_id(module, &bits, &vaddr);
+  std::string hex;
+  for (int i = 0; i < length; ++i) {
+    char byte[3];
+    std::snprintf(byte, sizeof byte, "%02x", bits[i]);
+    hex += byte;
+  }
+  return hex;
+}
+
+}  // namespace
+
+std::string Demangle(const char* symbol) {
+  if (symbol == nullptr) return {};
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(symbol, nullptr, nullptr, &status);
+  if (status != 0 || demangled == nullptr) return symbol;
+  std::string result = demangled;
+  std::free(demangled);
+  return result;
+}
+
+struct Symbolizer::DwflState {
+  const LibdwApi& libdw;
+  Dwfl_Callbacks callbacks{};
+  Dwfl* dwfl = nullptr;
+  char* debuginfo_path = nullptr;
+
+  explicit DwflState(const LibdwApi& api) : libdw(api) {
+    callbacks.find_elf = libdw.linux_proc_find_elf;
+    // Separate debug files by build id only (e.g. Debian's -dbgsym packages
+    // under /usr/lib/debug); never debuginfod, see libdw_api.h.
+    callbacks.find_debuginfo = libdw.build_id_find_debuginfo;
+    callbacks.debuginfo_path = &debuginfo_path;
+    dwfl = libdw.begin(&callbacks);
+    if (dwfl == nullptr) return;
+    if (libdw.linux_proc_report(dwfl, getpid()) != 0 || libdw.report_end(dwfl, nullptr, nullptr) != 0) {
+      libdw.end(dwfl);
+      dwfl = nullptr;
+    }
+  }
+  ~DwflState() {
+    if (dwfl != nullptr) libdw.end(dwfl);
+  }
+};
+
+Symbolizer::Symbolizer() = default;
+Symbolizer::~Symbolizer() = default;
+
+bool Symbolizer::Refresh() {
+  // Modules own the mapping indexes' identities; a new Dwfl means new modules,
+  // so the per-module lookup starts again (mappings_ itself only grows).
+  const LibdwApi* libdw = LoadLibdw();
+  if (libdw == nullptr) return false;
+  functions_of_module_.clear();  // its names point into the old Dwfl's data
+  mapping_of_module_.clear();
+  dwfl_ = std::make_unique<DwflState>(*libdw);
+  return dwfl_->dwfl != nullptr;
+}
+
+int Symbolizer::MappingFor(void* module_handle) {
+  if (auto found = mapping_of_module_.find(module_handle); found != mapping_of_module_.end()) return found->second;
+  auto* module = static_cast<Dwfl_Module*>(module_handle);
+  Dwarf_Addr start = 0, end = 0;
+  const char* main_file = nullptr;
+  const LibdwApi& libdw = dwfl_->libdw;
+  const char* name = libdw.module_info(module, nullptr, &start, &end, nullptr, nullptr, &main_file, nullptr);
+  ModuleMapping mapping;
+  mapping.start = start;
+  mapping.limit = end;
+  mapping.path = main_file ? main_file : (name ? name : "");
+  mapping.build_id = HexBuildId(libdw, module);
+  // Reuse an equal mapping seen before a refresh.
+  int index = -1;
+  for (std::size_t i = 0; i < mappings_.size(); ++i) {
+    if (mappings_[i].start == mapping.start && mappings_[i].path == mapping.path) index = static_cast<int>(i);
+  }
+  if (index < 0) {
+    mappings_.push_back(mapping);
+    index = static_cast<int>(mappings_.size() - 1);
+  }
+  mapping_of_module_[module_handle] = index;
+  return index;
+}
+
+const std::vector<Symbolizer::FunctionSymbol>& Symbolizer::FunctionsOf(void* module_handle) {
+  auto [entry, inserted] = functions_of_module_.try_emplace(module_handle);
+  std::vector<FunctionSymbol>& functions = entry->second;
+  if (!inserted) return functions;
+  auto* module = static_cast<Dwfl_Module*>(module_handle);
+  const LibdwApi& libdw = dwfl_->libdw;
+  const int count = libdw.module_getsymtab(module);
+  functions.reserve(count > 0 ? count : 0);
+  for (int i = 1; i < count; ++i) {
+    GElf_Sym symbol{};
+    GElf_Addr address = 0;
+    const char* name = libdw.module_getsym_info(module, i, &symbol, &address, nullptr, nullptr, nullptr);
+    const int type = GELF_ST_TYPE(symbol.st_info);
+    if (name == nullptr || *name == '\0' || symbol.st_shndx == SHN_UNDEF) continue;
+    if (type != STT_FUNC && type != STT_GNU_IFUNC) continue;
+    functions.push_back({address, address + (symbol.st_size ? symbol.st_size : 1), name});
+  }
+  std::sort(functions.begin(), functions.end(),
+            [](const FunctionSymbol& a, const FunctionSymbol& b) { return a.start < b.start; });
+  return functions;
+}
+
+SymbolizedFrame Symbolizer::Resolve(uintptr_t pc) {
+  SymbolizedFrame frame;
+  if (!dwfl_ && !Refresh()) {
+    frame.function = "[unknown]";
+    return frame;
+  }
+  Dwfl_Module* module = dwfl_->libdw.addrmodule(dwfl_->dwfl, pc);
+  if (module == nullptr && refresh_allowed_) {
+    refresh_allowed_ = false;
+    if (Refresh()) module = dwfl_->libdw.addrmodule(dwfl_->dwfl, pc);
+  }
+  if (module == nullptr) {
+    frame.function = "[unknown]";
+    return frame;
+  }
+  frame.mapping = MappingFor(module);
+  ModuleMapping& mapping = mappings_[frame.mapping];
+
+  const LibdwApi& libdw = dwfl_->libdw;
+  const char* symbol_name = nullptr;
+  const std::vector<FunctionSymbol>& functions = FunctionsOf(module);
+  auto after = std::upper_bound(functions.begin(), functions.end(), pc,
+                                [](uint64_t address, const FunctionSymbol& f) { return address < f.start; });
+  if (after != functions.begin() && pc < std::prev(after)->end) symbol_name = std::prev(after)->name;
+  if (symbol_name != nullptr) {
+    frame.system_name = symbol_name;
+    frame.function = Demangle(symbol_name);
+    mapping.has_symbols = true;
+  } else {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "+0x%llx", static_cast<unsigned long long>(pc - mapping.start));
+    frame.function = Basename(mapping.path.c_str()) + buffer;
+  }
+  if (Dwfl_Line* line = libdw.module_getsrc(module, pc)) {
+    int line_number = 0;
+    if (const char* file = libdw.lineinfo(line, nullptr, &line_number, nullptr, nullptr, nullptr)) {
+      frame.file = file;
+      frame.line = line_number;
+      mapping.has_lines = true;
+    }
+  }
+  return frame;
+}
+
+const SymbolizedFrame& Symbolizer::Symbolize(uintptr_t return_address) {
+  if (auto found = cache_.find(return_address); found != cache_.end()) return found->second;
+  if (cache_.size() >= kMaxCachedFrames) cache_.clear();
+  // A return address points after the call; the call itself is one byte back.
+  const uintptr_t call_site = return_address > 0 ? return_address - 1 : 0;
+  return cache_.emplace(return_address, Resolve(call_site)).first->second;
+}
+
+}  // namespace heapagent
