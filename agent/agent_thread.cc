@@ -16,8 +16,12 @@ int64_t UnixNanosNow() {
   return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
 }
 
-AgentThread::AgentThread(std::chrono::milliseconds period, std::vector<Collector> collectors)
-    : period_(period), collectors_(std::move(collectors)), window_start_unix_nanos_(UnixNanosNow()) {}
+AgentThread::AgentThread(std::chrono::milliseconds period, std::vector<Collector> collectors,
+                         std::function<void()> warm_up)
+    : period_(period),
+      collectors_(std::move(collectors)),
+      warm_up_(std::move(warm_up)),
+      window_start_unix_nanos_(UnixNanosNow()) {}
 
 bool AgentThread::Start() {
   // Block every signal in the agent thread so the app's handlers (and node's
@@ -51,6 +55,7 @@ void AgentThread::CollectAll(bool is_final) {
 
 void AgentThread::Run() {
   MarkThreadAsAgent();
+  if (warm_up_) warm_up_();
   auto next = std::chrono::steady_clock::now() + period_;
   std::unique_lock lock(mutex_);
   while (true) {

@@ -25,7 +25,11 @@ class AgentThread {
   // Called with the window the profile covers and whether it is the last one.
   using Collector = std::function<void(const pprof::ProfileWindow& window, bool is_final)>;
 
-  AgentThread(std::chrono::milliseconds period, std::vector<Collector> collectors);
+  // `warm_up` runs once on the thread before the first period starts (e.g.
+  // loading symbol tables), so that even a short-lived process's final
+  // profile at exit is quick.
+  AgentThread(std::chrono::milliseconds period, std::vector<Collector> collectors,
+              std::function<void()> warm_up = {});
 
   // Starts the thread; false (with errno set) if it could not be created.
   bool Start();
@@ -40,6 +44,7 @@ class AgentThread {
 
   const std::chrono::milliseconds period_;
   const std::vector<Collector> collectors_;
+  const std::function<void()> warm_up_;
   int64_t window_start_unix_nanos_ = 0;
 
   std::mutex mutex_;

@@ -19,6 +19,7 @@
 #include "agent/native_heap_collector.h"
 #include "agent/process_identity.h"
 #include "agent/profile_files.h"
+#include "sampling/libdw_api.h"
 #include "sampling/native_sampler.h"
 #include "sampling/thread_sampler_state.h"
 
@@ -58,20 +59,16 @@ bool LaunchAgent(RunningAgent& agent) {
   agent.files = new ProfileFiles(agent.config.output_dir, agent.service, static_cast<int>(getpid()),
                                  agent.config.max_files);
   std::vector<AgentThread::Collector> collectors;
+  std::function<void()> warm_up;
   if (NativeSamplerActive()) {
-    agent.native = new NativeHeapCollector(*agent.files);
-    NativeHeapCollector* native = agent.native;
+    NativeHeapCollector* native = agent.native = new NativeHeapCollector(*agent.files);
     collectors.push_back([native](const pprof::ProfileWindow& window, bool is_final) {
       native->Collect(window, is_final);
     });
-    // Warm up first thing on the agent thread, off the app's start-up path.
-    collectors.insert(collectors.begin(), [native, warmed = false](const pprof::ProfileWindow&, bool) mutable {
-      if (!warmed) native->WarmUp();
-      warmed = true;
-    });
+    warm_up = [native] { native->WarmUp(); };
   }
   const auto period = std::chrono::milliseconds(static_cast<int64_t>(agent.config.period_seconds * 1000));
-  agent.thread = new AgentThread(period, std::move(collectors));
+  agent.thread = new AgentThread(period, std::move(collectors), std::move(warm_up));
   return agent.thread->Start();
 }
 
@@ -106,6 +103,9 @@ void Initialise() {
     return;
   }
   for (const std::string& problem : problems) Log(LogLevel::kWarn, "%s", problem.c_str());
+
+  // Now, while the process is still single-threaded (see libdw_api.h).
+  if (LoadLibdw() == nullptr) Log(LogLevel::kWarn, "libdw.so.1 not found; native frames will have no names");
 
   auto* agent = new RunningAgent{config, ServiceName(config.service, identity)};
   agent->config.output_dir = AbsoluteDirectory(config.output_dir);

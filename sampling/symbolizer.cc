@@ -3,6 +3,7 @@
 #include "sampling/libdw_api.h"
 
 #include <cxxabi.h>
+#include <fcntl.h>
 #include <elfutils/libdwfl.h>
 #include <unistd.h>
 
@@ -46,6 +47,30 @@ std::string Demangle(const char* symbol) {
   return result;
 }
 
+namespace {
+
+// libdwfl keeps the ELF files it reads open; mark them close-on-exec so a
+// child the app execs inherits none of the agent's descriptors.
+const LibdwApi* g_libdw_for_callbacks = nullptr;
+
+int FindElfCloseOnExec(Dwfl_Module* module, void** user_data, const char* module_name, Dwarf_Addr base,
+                       char** file_name, Elf** elf) {
+  const int fd = g_libdw_for_callbacks->linux_proc_find_elf(module, user_data, module_name, base, file_name, elf);
+  if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return fd;
+}
+
+int FindDebuginfoCloseOnExec(Dwfl_Module* module, void** user_data, const char* module_name, Dwarf_Addr base,
+                             const char* file_name, const char* debuglink_file, GElf_Word debuglink_crc,
+                             char** debuginfo_file_name) {
+  const int fd = g_libdw_for_callbacks->build_id_find_debuginfo(module, user_data, module_name, base, file_name,
+                                                                debuglink_file, debuglink_crc, debuginfo_file_name);
+  if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return fd;
+}
+
+}  // namespace
+
 struct Symbolizer::DwflState {
   const LibdwApi& libdw;
   Dwfl_Callbacks callbacks{};
@@ -53,10 +78,11 @@ struct Symbolizer::DwflState {
   char* debuginfo_path = nullptr;
 
   explicit DwflState(const LibdwApi& api) : libdw(api) {
-    callbacks.find_elf = libdw.linux_proc_find_elf;
+    g_libdw_for_callbacks = &libdw;
+    callbacks.find_elf = FindElfCloseOnExec;
     // Separate debug files by build id only (e.g. Debian's -dbgsym packages
     // under /usr/lib/debug); never debuginfod, see libdw_api.h.
-    callbacks.find_debuginfo = libdw.build_id_find_debuginfo;
+    callbacks.find_debuginfo = FindDebuginfoCloseOnExec;
     callbacks.debuginfo_path = &debuginfo_path;
     dwfl = libdw.begin(&callbacks);
     if (dwfl == nullptr) return;
@@ -146,12 +172,14 @@ SymbolizedFrame Symbolizer::Resolve(uintptr_t pc) {
     frame.function = "[unknown]";
     return frame;
   }
+  // Reading the symbols loads the module's ELF file, which the build id
+  // lookup in MappingFor needs.
+  const std::vector<FunctionSymbol>& functions = FunctionsOf(module);
   frame.mapping = MappingFor(module);
   ModuleMapping& mapping = mappings_[frame.mapping];
 
   const LibdwApi& libdw = dwfl_->libdw;
   const char* symbol_name = nullptr;
-  const std::vector<FunctionSymbol>& functions = FunctionsOf(module);
   auto after = std::upper_bound(functions.begin(), functions.end(), pc,
                                 [](uint64_t address, const FunctionSymbol& f) { return address < f.start; });
   if (after != functions.begin() && pc < std::prev(after)->end) symbol_name = std::prev(after)->name;

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The main job, from a fresh Debian 12 machine: installs what is missing,
+# builds build/libheapagent.so, runs examples/demo_app.js under the agent for a
+# few seconds with a 1 s period, then shows the top in-use native allocation
+# sites from the profiles it wrote and how to open them as a flame graph.
+#   DEMO_SECONDS  how long the app runs (default 6)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$HEAPAGENT_ROOT"
+
+install_build_dependencies
+say "building build/libheapagent.so"
+configure_and_build build -DHEAPAGENT_BUILD_TESTS=OFF -DHEAPAGENT_BUILD_BENCH=OFF >/dev/null
+
+output="$HEAPAGENT_ROOT/demo-profiles"
+rm -rf "$output"
+say "running examples/demo_app.js under the agent (period 1 s, output $output)"
+HEAPAGENT_PERIOD=1 HEAPAGENT_SERVICE=demo HEAPAGENT_OUTPUT_DIR="$output" \
+  LD_PRELOAD="$HEAPAGENT_ROOT/build/libheapagent.so" node examples/demo_app.js "${DEMO_SECONDS:-6}"
+
+mapfile -t files < <(ls "$output"/demo-*-native-*.pb.gz | sort)
+[ "${#files[@]}" -ge 2 ] || { echo "no periodic profiles were written" >&2; exit 1; }
+# The last periodic profile shows the app while it ran; the final one (taken at
+# exit, after node has freed its environment) shows what was left at exit.
+latest="${files[-2]}"
+
+say "profiles written (${#files[@]}):"
+ls -l "$output"
+say "top in-use native allocation sites in $(basename "$latest"):"
+go tool pprof -top -sample_index=inuse_space -nodecount=15 "$latest" 2>/dev/null | sed -n '1,25p'
+say "what grows: in-use change from the first to the last periodic profile:"
+go tool pprof -top -sample_index=inuse_space -nodecount=8 -diff_base="${files[0]}" "$latest" 2>/dev/null | sed -n '6,16p'
+cat <<MSG
+
+Flame graph (interactive, in a browser):
+  go tool pprof -http=127.0.0.1:8080 $latest
+Allocated bytes instead of in-use:
+  go tool pprof -http=127.0.0.1:8080 -sample_index=alloc_space $latest
+MSG

@@ -1,0 +1,40 @@
+# Shared by scripts/*.sh: installs what is missing, builds into build/.
+# Sourced, not run.
+
+HEAPAGENT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Installs the Debian packages in "$@" that are not installed yet; quick when
+# everything is there (one dpkg-query, no apt-get).
+install_missing_packages() {
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+# Everything needed to build the agent and run its tests.
+install_build_dependencies() {
+  install_missing_packages build-essential cmake pkg-config ca-certificates \
+    libunwind-dev libdw-dev zlib1g-dev \
+    libprotobuf-dev protobuf-compiler libgtest-dev libbenchmark-dev \
+    golang-go clang libclang-rt-14-dev python3
+  # node: the machine's own if it has one, else Debian's.
+  command -v node >/dev/null 2>&1 || install_missing_packages nodejs
+}
+
+# configure_and_build DIR [cmake args...]
+configure_and_build() {
+  local dir="$1"
+  shift
+  cmake -S "$HEAPAGENT_ROOT" -B "$HEAPAGENT_ROOT/$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$HEAPAGENT_ROOT/$dir" -j "$(nproc)"
+}

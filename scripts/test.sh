@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing (Debian 12, as root), builds, and
+# runs through ctest
+#   1. build/       units, pprof encoder, integration tests with real processes
+#   2. build-asan/  units and encoder under AddressSanitizer + UBSan
+#   3. build-tsan/  units (the concurrent tables) under ThreadSanitizer
+#   4. build-fuzz/  libFuzzer on every parser of outside input, bounded time
+# Exits non-zero if anything fails.
+#   HEAPAGENT_FUZZ_SECONDS  seconds per fuzzer (default 20)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$HEAPAGENT_ROOT"
+
+install_build_dependencies
+jobs="$(nproc)"
+failed=()
+
+run_suite() {
+  local name="$1" dir="$2"
+  shift 2
+  say "$name: building in $dir"
+  if ! configure_and_build "$dir" "$@"; then
+    failed+=("$name (build)")
+    return
+  fi
+  say "$name: testing"
+  (cd "$dir" && ctest --output-on-failure -j "$jobs") || failed+=("$name")
+}
+
+run_suite "main" build
+run_suite "asan+ubsan" build-asan -DHEAPAGENT_SANITIZE=address,undefined \
+  -DHEAPAGENT_BUILD_AGENT=OFF -DHEAPAGENT_BUILD_BENCH=OFF
+run_suite "tsan" build-tsan -DHEAPAGENT_SANITIZE=thread \
+  -DHEAPAGENT_BUILD_AGENT=OFF -DHEAPAGENT_BUILD_BENCH=OFF
+CC=clang CXX=clang++ run_suite "fuzz" build-fuzz -DHEAPAGENT_FUZZ=ON \
+  -DHEAPAGENT_FUZZ_SECONDS="${HEAPAGENT_FUZZ_SECONDS:-20}" \
+  -DHEAPAGENT_BUILD_AGENT=OFF -DHEAPAGENT_BUILD_BENCH=OFF
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  say "FAILED: ${failed[*]}"
+  exit 1
+fi
+say "all test suites passed"
