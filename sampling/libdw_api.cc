@@ -26,7 +26,7 @@ const LibdwApi* LoadLibdw() {
     bind(loaded.end, "dwfl_end");
     bind(loaded.linux_proc_find_elf, "dwfl_linux_proc_find_elf");
     bind(loaded.build_id_find_debuginfo, "dwfl_build_id_find_debuginfo");
-    bind(loaded.linux_proc_report, "dwfl_linux_proc_report");
+    bind(loaded.linux_proc_maps_report, "dwfl_linux_proc_maps_report");
     bind(loaded.report_end, "dwfl_report_end");
     bind(loaded.addrmodule, "dwfl_addrmodule");
     bind(loaded.module_info, "dwfl_module_info");

@@ -18,7 +18,7 @@ struct LibdwApi {
   decltype(&dwfl_end) end;
   decltype(&dwfl_linux_proc_find_elf) linux_proc_find_elf;
   decltype(&dwfl_build_id_find_debuginfo) build_id_find_debuginfo;
-  decltype(&dwfl_linux_proc_report) linux_proc_report;
+  decltype(&dwfl_linux_proc_maps_report) linux_proc_maps_report;
   decltype(&dwfl_report_end) report_end;
   decltype(&dwfl_addrmodule) addrmodule;
   decltype(&dwfl_module_info) module_info;

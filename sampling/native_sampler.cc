@@ -107,11 +107,6 @@ void* OnCountdownExpired(void* pointer, size_t size) {
     thread.bytes_until_sample = state == SamplerState::kInert ? kNeverSample : kRecheckBytes;
     return pointer;
   }
-  if (thread.busy != 0) {
-    // Agent code allocating; the outer sampled call draws the next countdown.
-    thread.bytes_until_sample = kNeverSample;
-    return pointer;
-  }
   if (thread.random_state == 0) {
     // First look at this thread: the bytes already counted against the
     // zero countdown are charged to a freshly drawn one.
@@ -121,7 +116,9 @@ void* OnCountdownExpired(void* pointer, size_t size) {
   }
   // Memorylessness: the next sample point is a fresh draw from here.
   thread.bytes_until_sample = DrawCountdown(thread);
-  if (pointer == nullptr) return pointer;
+  // Agent code allocating (stack capture, start-up, fork handling) is never
+  // sampled; the fresh countdown above keeps the thread's own sampling going.
+  if (pointer == nullptr || thread.busy != 0) return pointer;
   ++thread.busy;
   RecordSample(pointer, size);
   --thread.busy;

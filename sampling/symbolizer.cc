@@ -86,7 +86,13 @@ struct Symbolizer::DwflState {
     callbacks.debuginfo_path = &debuginfo_path;
     dwfl = libdw.begin(&callbacks);
     if (dwfl == nullptr) return;
-    if (libdw.linux_proc_report(dwfl, getpid()) != 0 || libdw.report_end(dwfl, nullptr, nullptr) != 0) {
+    // Read the module list ourselves, close-on-exec ("e"): libdwfl's own
+    // reader opens /proc/PID/maps without it, and a fork+exec by the app at
+    // that moment would hand the descriptor to the new program.
+    FILE* maps = std::fopen("/proc/self/maps", "re");
+    const bool reported = maps != nullptr && libdw.linux_proc_maps_report(dwfl, maps) == 0;
+    if (maps != nullptr) std::fclose(maps);
+    if (!reported || libdw.report_end(dwfl, nullptr, nullptr) != 0) {
       libdw.end(dwfl);
       dwfl = nullptr;
     }

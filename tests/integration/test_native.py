@@ -131,7 +131,7 @@ class EarlyConstructorTest(AgentTestCase):
 
 class NodeTest(AgentTestCase):
     def test_buffer_heavy_script_gives_profiles_go_tool_pprof_reads(self):
-        result = run(["node", "--expose-gc", node_script("buffers.js")], env={
+        result = run(["node", node_script("buffers.js")], env={
             "HEAPAGENT_PERIOD": "0.5", "HEAPAGENT_NATIVE_INTERVAL": "16384", "HEAPAGENT_OUTPUT_DIR": self.output})
         self.assertOk(result)
         self.assertEqual(result.stderr, "")
@@ -142,7 +142,7 @@ class NodeTest(AgentTestCase):
         # 3072 Buffers of 16 KiB are alive while the periodic profile is taken.
         self.assertWithin(cumulative(profile, "node::NodeArrayBufferAllocator::Allocate"), 48 * MIB, 0.10,
                           "Buffers retained through NodeArrayBufferAllocator")
-        self.assertGreater(cumulative(profile, "node::NodeArrayBufferAllocator::Allocate", "alloc_space"), 100 * MIB)
+        self.assertGreater(cumulative(profile, "node::NodeArrayBufferAllocator::Allocate", "alloc_space"), 40 * MIB)
         # node may map parts of its own file twice (V8's builtins), so one or more.
         node_mappings = [m for m in profile["mappings"] if m["filename"].endswith("/node")]
         self.assertTrue(node_mappings and all(m["build_id"] for m in node_mappings), profile["mappings"])
