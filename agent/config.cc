@@ -1,6 +1,7 @@
 #include "agent/config.h"
 
 #include <cctype>
+#include <cstdint>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -21,17 +22,23 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
-// Splits "512KiB" into a number and a lowercase unit.
-bool SplitNumberAndUnit(std::string_view text, double& number, std::string& unit) {
+// Splits "512KiB" into its digits ("512", maybe with a '.') and a lowercase
+// unit ("kib").
+bool SplitNumberAndUnit(std::string_view text, std::string_view& digits, std::string& unit) {
   text = Trim(text);
-  std::size_t digits = 0;
-  while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) ++digits;
-  if (digits == 0) return false;
-  const std::string_view numeric = text.substr(0, digits);
-  const auto [end, error] = std::from_chars(numeric.data(), numeric.data() + numeric.size(), number);
-  if (error != std::errc() || end != numeric.data() + numeric.size() || !std::isfinite(number)) return false;
-  unit = Lowercase(Trim(text.substr(digits)));
+  std::size_t length = 0;
+  while (length < text.size() && (std::isdigit(static_cast<unsigned char>(text[length])) || text[length] == '.')) {
+    ++length;
+  }
+  if (length == 0) return false;
+  digits = text.substr(0, length);
+  unit = Lowercase(Trim(text.substr(length)));
   return true;
+}
+
+bool ParseFinite(std::string_view digits, double& number) {
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+  return error == std::errc() && end == digits.data() + digits.size() && std::isfinite(number);
 }
 
 std::string Quote(const char* value) {
@@ -43,29 +50,44 @@ std::string Quote(const char* value) {
 }  // namespace
 
 std::optional<uint64_t> ParseByteSize(std::string_view text) {
-  double number = 0;
+  std::string_view digits;
   std::string unit;
-  if (!SplitNumberAndUnit(text, number, unit)) return std::nullopt;
-  double scale = 1;
+  if (!SplitNumberAndUnit(text, digits, unit)) return std::nullopt;
+  uint64_t scale = 0;
   if (unit.empty() || unit == "b") scale = 1;
-  else if (unit == "k" || unit == "kb" || unit == "kib") scale = 1024.0;
-  else if (unit == "m" || unit == "mb" || unit == "mib") scale = 1024.0 * 1024;
-  else if (unit == "g" || unit == "gb" || unit == "gib") scale = 1024.0 * 1024 * 1024;
+  else if (unit == "k" || unit == "kb" || unit == "kib") scale = uint64_t{1} << 10;
+  else if (unit == "m" || unit == "mb" || unit == "mib") scale = uint64_t{1} << 20;
+  else if (unit == "g" || unit == "gb" || unit == "gib") scale = uint64_t{1} << 30;
   else return std::nullopt;
-  const double bytes = number * scale;
-  if (bytes > 9.0e18 || bytes != std::floor(bytes)) return std::nullopt;
+  if (digits.find('.') == std::string_view::npos) {
+    // Whole numbers exactly: a double would round above 2^53.
+    uint64_t whole = 0, bytes = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), whole);
+    if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+    if (__builtin_mul_overflow(whole, scale, &bytes) || bytes > uint64_t{INT64_MAX}) return std::nullopt;
+    return bytes;
+  }
+  // A fraction ("1.5m") must come out as a whole number of bytes.
+  double number = 0;
+  if (!ParseFinite(digits, number)) return std::nullopt;
+  const double bytes = number * static_cast<double>(scale);
+  if (!(bytes < 9.0e15) || bytes != std::floor(bytes)) return std::nullopt;
   return static_cast<uint64_t>(bytes);
 }
 
 std::optional<double> ParseDuration(std::string_view text) {
-  double number = 0;
+  std::string_view digits;
   std::string unit;
-  if (!SplitNumberAndUnit(text, number, unit)) return std::nullopt;
-  if (unit.empty() || unit == "s") return number;
-  if (unit == "ms") return number / 1000;
-  if (unit == "m" || unit == "min") return number * 60;
-  if (unit == "h") return number * 3600;
-  return std::nullopt;
+  double number = 0;
+  if (!SplitNumberAndUnit(text, digits, unit) || !ParseFinite(digits, number)) return std::nullopt;
+  double seconds = 0;
+  if (unit.empty() || unit == "s") seconds = number;
+  else if (unit == "ms") seconds = number / 1000;
+  else if (unit == "m" || unit == "min") seconds = number * 60;
+  else if (unit == "h") seconds = number * 3600;
+  else return std::nullopt;
+  if (!std::isfinite(seconds)) return std::nullopt;  // the unit can overflow a huge number
+  return seconds;
 }
 
 std::optional<int64_t> ParseInteger(std::string_view text) {

@@ -27,6 +27,13 @@ bool TakesSeparateValue(std::string_view option) {
   return false;
 }
 
+// "srv/app.mjs" -> "app"
+std::string ScriptBaseName(std::string_view path) {
+  std::string script = Basename(path);
+  if (const auto dot = script.rfind('.'); dot != std::string::npos && dot > 0) script.resize(dot);
+  return script;
+}
+
 }  // namespace
 
 ProcessIdentity ReadProcessIdentity() {
@@ -66,14 +73,15 @@ std::string ScriptName(const std::vector<std::string>& arguments) {
   for (std::size_t i = 1; i < arguments.size(); ++i) {
     const std::string& argument = arguments[i];
     if (argument == "-e" || argument == "--eval" || argument == "-p" || argument == "--print") return {};
-    if (argument == "--") continue;
+    if (argument == "--") {
+      // Whatever follows "--" is the script, even if it starts with '-'.
+      return i + 1 < arguments.size() ? ScriptBaseName(arguments[i + 1]) : std::string();
+    }
     if (!argument.empty() && argument[0] == '-') {
       if (TakesSeparateValue(argument)) ++i;
       continue;
     }
-    std::string script = Basename(argument);
-    if (const auto dot = script.rfind('.'); dot != std::string::npos && dot > 0) script.resize(dot);
-    return script;
+    return ScriptBaseName(argument);
   }
   return {};
 }

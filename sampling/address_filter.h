@@ -24,15 +24,17 @@ class AddressFilter {
   static constexpr int kBucketBits = 20;  // 1 Mi counters: at most 1 MiB of RSS
   static constexpr std::size_t kBuckets = std::size_t{1} << kBucketBits;
 
-  // `counters` must point to kBuckets zeroed bytes (e.g. from AllocatePages).
-  constexpr explicit AddressFilter(std::atomic<uint8_t>* counters) : counters_(counters) {}
+  // `counters` must point to kBuckets zeroed bytes (e.g. from AllocatePages,
+  // or a zero-initialised static array: plain bytes, accessed through
+  // std::atomic_ref, so that the array needs no initialisation at all).
+  constexpr explicit AddressFilter(uint8_t* counters) : counters_(counters) {}
 
   bool MaybeContains(const void* pointer) const {
-    return counters_[Bucket(pointer)].load(std::memory_order_relaxed) != 0;
+    return Counter(pointer).load(std::memory_order_relaxed) != 0;
   }
 
   void Add(const void* pointer) {
-    auto& counter = counters_[Bucket(pointer)];
+    std::atomic_ref<uint8_t> counter = Counter(pointer);
     uint8_t value = counter.load(std::memory_order_relaxed);
     // Saturate at 255: a saturated bucket stays "maybe" forever, which is safe.
     while (value != 255 && !counter.compare_exchange_weak(value, value + 1, std::memory_order_relaxed)) {
@@ -40,7 +42,7 @@ class AddressFilter {
   }
 
   void Remove(const void* pointer) {
-    auto& counter = counters_[Bucket(pointer)];
+    std::atomic_ref<uint8_t> counter = Counter(pointer);
     uint8_t value = counter.load(std::memory_order_relaxed);
     while (value != 0 && value != 255 &&
            !counter.compare_exchange_weak(value, value - 1, std::memory_order_relaxed)) {
@@ -55,7 +57,11 @@ class AddressFilter {
   }
 
  private:
-  std::atomic<uint8_t>* counters_;
+  std::atomic_ref<uint8_t> Counter(const void* pointer) const {
+    return std::atomic_ref<uint8_t>(counters_[Bucket(pointer)]);
+  }
+
+  uint8_t* counters_;
 };
 
 }  // namespace heapagent

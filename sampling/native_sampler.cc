@@ -35,7 +35,9 @@ alignas(StackTable) unsigned char g_stack_storage[sizeof(StackTable)];
 LiveAllocationTable* g_live = nullptr;
 StackTable* g_stacks = nullptr;
 
-constinit std::atomic<uint8_t> g_filter_counters[AddressFilter::kBuckets];
+// Zero-initialised BSS: no constructor runs, and pages cost RSS only once a
+// sampled address touches them.
+uint8_t g_filter_counters[AddressFilter::kBuckets];
 
 uint64_t FreshSeed() {
   // Mix the TSC, this thread's TLS address and a counter: distinct per thread

@@ -1,0 +1,231 @@
+// Fuzzes agent/config: ParseConfig through its lookup callback, and every
+// Parse* function on its own.
+//
+// Input format (what the seed corpus and config.dict use): lines of
+// NAME=VALUE. A NAME that is exactly one byte stands for one of the agent's
+// variables (byte % count), so mutations reach every variable quickly.
+// Values are cut at the first NUL, as a real environment would.
+//
+// Checked, beyond "no crash, no sanitizer report":
+//   - every Config field is within its documented range;
+//   - ParseConfig agrees with the individual parsers: a value is taken iff it
+//     parses and is in range, otherwise the default stays and there is
+//     exactly one problem line naming that variable;
+//   - problem lines are bounded and printable;
+//   - each parser ignores surrounding whitespace and letter case, and
+//     numeric results survive a print/parse round trip.
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/config.h"
+
+namespace {
+
+using namespace heapagent;
+
+#define FUZZ_CHECK(condition)                                                              \
+  do {                                                                                     \
+    if (!(condition)) {                                                                    \
+      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #condition);   \
+      std::abort();                                                                        \
+    }                                                                                      \
+  } while (0)
+
+constexpr const char* kVariables[] = {
+    "HEAPAGENT_ENABLED",     "HEAPAGENT_NATIVE", "HEAPAGENT_NATIVE_INTERVAL", "HEAPAGENT_STACK_DEPTH",
+    "HEAPAGENT_PERIOD",      "HEAPAGENT_OUTPUT_DIR", "HEAPAGENT_SERVICE",     "DD_SERVICE",
+    "HEAPAGENT_MAX_FILES",   "HEAPAGENT_PROCESS", "HEAPAGENT_LOG"};
+constexpr std::size_t kVariableCount = std::size(kVariables);
+
+std::string Lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+std::string Upper(std::string_view text) {
+  std::string upper(text);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return upper;
+}
+std::string Padded(std::string_view text) { return " \t" + std::string(text) + "\n "; }
+
+// --- The individual parsers ---------------------------------------------------
+
+void CheckParsers(std::string_view text) {
+  const auto bytes = ParseByteSize(text);
+  FUZZ_CHECK(ParseByteSize(Padded(text)) == bytes);
+  FUZZ_CHECK(ParseByteSize(Upper(text)) == bytes);
+  FUZZ_CHECK(ParseByteSize(Lower(text)) == bytes);
+  if (bytes) {
+    FUZZ_CHECK(*bytes <= static_cast<uint64_t>(INT64_MAX));
+    FUZZ_CHECK(ParseByteSize(std::to_string(*bytes)) == bytes);  // whole numbers are exact
+  }
+
+  const auto seconds = ParseDuration(text);
+  FUZZ_CHECK(ParseDuration(Padded(text)) == seconds);
+  FUZZ_CHECK(ParseDuration(Upper(text)) == seconds);
+  if (seconds) {
+    FUZZ_CHECK(!std::isnan(*seconds));
+    FUZZ_CHECK(*seconds >= 0);
+    FUZZ_CHECK(std::isfinite(*seconds));  // even after the unit's scale is applied
+  }
+
+  const auto integer = ParseInteger(text);
+  FUZZ_CHECK(ParseInteger(Padded(text)) == integer);
+  FUZZ_CHECK(ParseInteger(Upper(text)) == integer);
+  if (integer) FUZZ_CHECK(ParseInteger(std::to_string(*integer)) == integer);
+
+  const auto boolean = ParseBoolean(text);
+  FUZZ_CHECK(ParseBoolean(Padded(text)) == boolean);
+  FUZZ_CHECK(ParseBoolean(Upper(text)) == boolean);
+  if (boolean) FUZZ_CHECK(ParseBoolean(*boolean ? "1" : "0") == boolean);
+
+  const auto level = ParseLogLevel(text);
+  FUZZ_CHECK(ParseLogLevel(Padded(text)) == level);
+  FUZZ_CHECK(ParseLogLevel(Upper(text)) == level);
+  if (level) FUZZ_CHECK(*level >= LogLevel::kOff && *level <= LogLevel::kDebug);
+}
+
+// --- ParseConfig -------------------------------------------------------------
+
+std::map<std::string, std::string> EnvironmentFrom(std::string_view data) {
+  std::map<std::string, std::string> environment;
+  while (!data.empty()) {
+    const std::size_t newline = data.find('\n');
+    std::string_view line = data.substr(0, newline);
+    data.remove_prefix(newline == std::string_view::npos ? data.size() : newline + 1);
+    const std::size_t equals = line.find('=');
+    if (equals == std::string_view::npos) continue;
+    std::string name(line.substr(0, equals));
+    if (name.size() == 1) name = kVariables[static_cast<unsigned char>(name[0]) % kVariableCount];
+    std::string value(line.substr(equals + 1));
+    value.resize(std::min(value.size(), value.find('\0')));  // environment strings end at NUL
+    environment[name] = value;
+  }
+  return environment;
+}
+
+// What ParseConfig should have done with one validated variable.
+struct Expectation {
+  const char* name;
+  bool accepted;  // present, parses, in range
+};
+
+void CheckConfig(const std::map<std::string, std::string>& environment) {
+  std::vector<std::string> problems;
+  const Config config = ParseConfig(
+      [&](const char* name) -> const char* {
+        const auto it = environment.find(name);
+        return it == environment.end() ? nullptr : it->second.c_str();
+      },
+      problems);
+
+  // Documented ranges hold whatever the input.
+  FUZZ_CHECK(config.native_interval >= 1 && config.native_interval <= (uint64_t{1} << 30));
+  FUZZ_CHECK(config.stack_depth >= 1 && config.stack_depth <= 256);
+  FUZZ_CHECK(config.period_seconds >= 0.2 && config.period_seconds <= 86400);
+  FUZZ_CHECK(config.max_files >= 1 && config.max_files <= 1000000);
+  FUZZ_CHECK(config.log_level >= LogLevel::kOff && config.log_level <= LogLevel::kDebug);
+
+  const auto value_of = [&](const char* name) -> std::optional<std::string> {
+    const auto it = environment.find(name);
+    if (it == environment.end() || it->second.empty()) return std::nullopt;  // empty = unset
+    return it->second;
+  };
+
+  // Differential check against the individual parsers, variable by variable.
+  std::vector<Expectation> expectations;
+  const Config defaults;
+  if (const auto value = value_of("HEAPAGENT_ENABLED")) {
+    const auto parsed = ParseBoolean(*value);
+    expectations.push_back({"HEAPAGENT_ENABLED", parsed.has_value()});
+    FUZZ_CHECK(config.enabled == parsed.value_or(defaults.enabled));
+  } else {
+    FUZZ_CHECK(config.enabled == defaults.enabled);
+  }
+  if (const auto value = value_of("HEAPAGENT_NATIVE")) {
+    const auto parsed = ParseBoolean(*value);
+    expectations.push_back({"HEAPAGENT_NATIVE", parsed.has_value()});
+    FUZZ_CHECK(config.native_enabled == parsed.value_or(defaults.native_enabled));
+  } else {
+    FUZZ_CHECK(config.native_enabled == defaults.native_enabled);
+  }
+  if (const auto value = value_of("HEAPAGENT_NATIVE_INTERVAL")) {
+    const auto parsed = ParseByteSize(*value);
+    const bool ok = parsed && *parsed >= 1 && *parsed <= (uint64_t{1} << 30);
+    expectations.push_back({"HEAPAGENT_NATIVE_INTERVAL", ok});
+    FUZZ_CHECK(config.native_interval == (ok ? *parsed : defaults.native_interval));
+  } else {
+    FUZZ_CHECK(config.native_interval == defaults.native_interval);
+  }
+  if (const auto value = value_of("HEAPAGENT_STACK_DEPTH")) {
+    const auto parsed = ParseInteger(*value);
+    const bool ok = parsed && *parsed >= 1 && *parsed <= 256;
+    expectations.push_back({"HEAPAGENT_STACK_DEPTH", ok});
+    FUZZ_CHECK(config.stack_depth == (ok ? *parsed : defaults.stack_depth));
+  } else {
+    FUZZ_CHECK(config.stack_depth == defaults.stack_depth);
+  }
+  if (const auto value = value_of("HEAPAGENT_PERIOD")) {
+    const auto parsed = ParseDuration(*value);
+    const bool ok = parsed && *parsed >= 0.2 && *parsed <= 86400;
+    expectations.push_back({"HEAPAGENT_PERIOD", ok});
+    FUZZ_CHECK(config.period_seconds == (ok ? *parsed : defaults.period_seconds));
+  } else {
+    FUZZ_CHECK(config.period_seconds == defaults.period_seconds);
+  }
+  if (const auto value = value_of("HEAPAGENT_MAX_FILES")) {
+    const auto parsed = ParseInteger(*value);
+    const bool ok = parsed && *parsed >= 1 && *parsed <= 1000000;
+    expectations.push_back({"HEAPAGENT_MAX_FILES", ok});
+    FUZZ_CHECK(config.max_files == (ok ? *parsed : defaults.max_files));
+  } else {
+    FUZZ_CHECK(config.max_files == defaults.max_files);
+  }
+  if (const auto value = value_of("HEAPAGENT_LOG")) {
+    const auto parsed = ParseLogLevel(*value);
+    expectations.push_back({"HEAPAGENT_LOG", parsed.has_value()});
+    FUZZ_CHECK(config.log_level == parsed.value_or(defaults.log_level));
+  } else {
+    FUZZ_CHECK(config.log_level == defaults.log_level);
+  }
+
+  // Free-form strings are taken verbatim; HEAPAGENT_SERVICE beats DD_SERVICE.
+  FUZZ_CHECK(config.output_dir == value_of("HEAPAGENT_OUTPUT_DIR").value_or(defaults.output_dir));
+  FUZZ_CHECK(config.processes == value_of("HEAPAGENT_PROCESS").value_or(defaults.processes));
+  FUZZ_CHECK(config.service == value_of("HEAPAGENT_SERVICE").value_or(value_of("DD_SERVICE").value_or("")));
+
+  // Exactly one problem per rejected variable, and none for accepted ones.
+  std::size_t rejected = 0;
+  for (const Expectation& expectation : expectations) {
+    const std::string prefix = std::string(expectation.name) + "=";
+    std::size_t mentions = 0;
+    for (const std::string& problem : problems) mentions += problem.rfind(prefix, 0) == 0;
+    FUZZ_CHECK(mentions == (expectation.accepted ? 0u : 1u));
+    rejected += !expectation.accepted;
+  }
+  FUZZ_CHECK(problems.size() == rejected);
+  for (const std::string& problem : problems) {
+    FUZZ_CHECK(problem.size() < 300);
+    for (char c : problem) FUZZ_CHECK(std::isprint(static_cast<unsigned char>(c)));
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  const auto environment = EnvironmentFrom(input);
+  CheckConfig(environment);
+  CheckParsers(input);
+  for (const auto& [name, value] : environment) CheckParsers(value);
+  return 0;
+}

@@ -1,0 +1,173 @@
+// Tests for sampling/address_filter.h, the counting filter every free() asks
+// before looking a pointer up. The property that matters most is "no false
+// negatives": a live sample whose bucket reads zero would never be removed
+// from the live table, and the heap profile would show a leak that isn't one.
+#include "sampling/address_filter.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "sampling/page_memory.h"
+
+namespace heapagent {
+namespace {
+
+class AddressFilterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // The production filter uses zeroed mmap'd pages; so do the tests.
+    counters_ = static_cast<uint8_t*>(AllocatePages(AddressFilter::kBuckets));
+    ASSERT_NE(counters_, nullptr);
+  }
+  void TearDown() override { FreePages(counters_, AddressFilter::kBuckets); }
+
+  std::size_t OccupiedBuckets() const {
+    std::size_t occupied = 0;
+    for (std::size_t i = 0; i < AddressFilter::kBuckets; ++i) occupied += counters_[i] != 0;
+    return occupied;
+  }
+
+  // Two distinct malloc-like (16-byte aligned) pointers sharing one bucket,
+  // found by the birthday paradox in a few thousand candidates.
+  std::pair<const void*, const void*> TwoPointersInOneBucket() {
+    std::unordered_map<std::size_t, uintptr_t> seen;
+    std::mt19937_64 generator(99);
+    for (;;) {
+      const uintptr_t address = (generator() & 0x0000'7fff'ffff'fff0ull) | 0x10;
+      const auto [it, inserted] = seen.emplace(AddressFilter::Bucket(reinterpret_cast<void*>(address)), address);
+      if (!inserted && it->second != address) {
+        return {reinterpret_cast<const void*>(it->second), reinterpret_cast<const void*>(address)};
+      }
+    }
+  }
+
+  uint8_t* counters_ = nullptr;
+};
+
+std::vector<const void*> RandomPointers(std::size_t count, uint64_t seed) {
+  std::mt19937_64 generator(seed);
+  std::unordered_set<uintptr_t> unique;
+  std::vector<const void*> pointers;
+  while (pointers.size() < count) {
+    // User-space, 16-byte aligned, non-null: what malloc returns.
+    const uintptr_t address = (generator() & 0x0000'7fff'ffff'fff0ull) | 0x10;
+    if (unique.insert(address).second) pointers.push_back(reinterpret_cast<const void*>(address));
+  }
+  return pointers;
+}
+
+TEST_F(AddressFilterTest, EmptyFilterContainsNothing) {
+  AddressFilter filter(counters_);
+  for (const void* pointer : RandomPointers(1000, 1)) EXPECT_FALSE(filter.MaybeContains(pointer));
+}
+
+TEST_F(AddressFilterTest, NoFalseNegativesUnderChurn) {
+  AddressFilter filter(counters_);
+  const std::vector<const void*> pointers = RandomPointers(20'000, 2);
+  for (const void* pointer : pointers) filter.Add(pointer);
+  for (const void* pointer : pointers) ASSERT_TRUE(filter.MaybeContains(pointer));
+  // Remove every other one; the survivors must all stay visible, even those
+  // that share a bucket with a removed pointer.
+  for (std::size_t i = 0; i < pointers.size(); i += 2) filter.Remove(pointers[i]);
+  for (std::size_t i = 1; i < pointers.size(); i += 2) ASSERT_TRUE(filter.MaybeContains(pointers[i])) << i;
+  // Removing the rest returns the filter to all zeros (exact counting).
+  for (std::size_t i = 1; i < pointers.size(); i += 2) filter.Remove(pointers[i]);
+  EXPECT_EQ(OccupiedBuckets(), 0u);
+}
+
+TEST_F(AddressFilterTest, SharedBucketKeepsTheOtherPointerVisible) {
+  AddressFilter filter(counters_);
+  const auto [first, second] = TwoPointersInOneBucket();
+  ASSERT_NE(first, second);
+  ASSERT_EQ(AddressFilter::Bucket(first), AddressFilter::Bucket(second));
+  filter.Add(first);
+  filter.Add(second);
+  filter.Remove(first);
+  EXPECT_TRUE(filter.MaybeContains(second));
+  // `first` now reads "maybe" too: a false positive, which is allowed.
+  EXPECT_TRUE(filter.MaybeContains(first));
+  filter.Remove(second);
+  EXPECT_FALSE(filter.MaybeContains(second));
+  EXPECT_FALSE(filter.MaybeContains(first));
+}
+
+TEST_F(AddressFilterTest, RemovingAnAbsentPointerDoesNotUnderflow) {
+  AddressFilter filter(counters_);
+  const auto [first, second] = TwoPointersInOneBucket();
+  filter.Remove(first);  // bucket at zero: must stay zero, not wrap to 255
+  EXPECT_FALSE(filter.MaybeContains(first));
+  filter.Add(second);
+  filter.Remove(second);
+  EXPECT_FALSE(filter.MaybeContains(second));
+}
+
+TEST_F(AddressFilterTest, FalsePositiveRateIsAboutLiveOverBuckets) {
+  AddressFilter filter(counters_);
+  constexpr std::size_t kLive = 20'000;
+  constexpr std::size_t kQueries = 200'000;
+  const std::vector<const void*> all = RandomPointers(kLive + kQueries, 3);
+  for (std::size_t i = 0; i < kLive; ++i) filter.Add(all[i]);
+
+  // With a good hash the occupied fraction is 1 - e^{-N/B} <= N/B.
+  const double load = static_cast<double>(kLive) / AddressFilter::kBuckets;
+  const double occupied = static_cast<double>(OccupiedBuckets()) / AddressFilter::kBuckets;
+  EXPECT_LE(occupied, load);
+  EXPECT_NEAR(occupied, -std::expm1(-load), 0.0003);
+
+  std::size_t false_positives = 0;
+  for (std::size_t i = kLive; i < all.size(); ++i) false_positives += filter.MaybeContains(all[i]);
+  const double rate = static_cast<double>(false_positives) / kQueries;
+  // Each query of an unrelated pointer is a Bernoulli(occupied) trial.
+  EXPECT_NEAR(rate, occupied, 5 * std::sqrt(occupied * (1 - occupied) / kQueries));
+  EXPECT_LT(rate, 1.2 * load);
+}
+
+TEST_F(AddressFilterTest, NeighbouringBlocksSpreadOverBuckets) {
+  // malloc hands out runs of adjacent blocks; they must not pile into a few
+  // buckets (that would make free() of neighbours of a sample slow).
+  AddressFilter filter(counters_);
+  constexpr std::size_t kBlocks = 20'000;
+  const uintptr_t base = 0x5555'0000'0000;
+  std::unordered_set<std::size_t> buckets;
+  for (std::size_t i = 0; i < kBlocks; ++i) {
+    const auto* pointer = reinterpret_cast<const void*>(base + 16 * i);
+    buckets.insert(AddressFilter::Bucket(pointer));
+    filter.Add(pointer);
+  }
+  EXPECT_GE(buckets.size(), kBlocks * 99 / 100);
+  EXPECT_FALSE(filter.MaybeContains(reinterpret_cast<const void*>(base + 16 * kBlocks + 4096 * 1024)));
+}
+
+TEST_F(AddressFilterTest, CountsAreExactBelowSaturation) {
+  AddressFilter filter(counters_);
+  const void* pointer = reinterpret_cast<const void*>(uintptr_t{0x7f00'1234'5670});
+  for (int i = 0; i < 254; ++i) filter.Add(pointer);
+  EXPECT_EQ(counters_[AddressFilter::Bucket(pointer)], 254);
+  for (int i = 0; i < 253; ++i) filter.Remove(pointer);
+  EXPECT_TRUE(filter.MaybeContains(pointer));
+  filter.Remove(pointer);
+  EXPECT_FALSE(filter.MaybeContains(pointer));
+}
+
+TEST_F(AddressFilterTest, SaturatedBucketStaysMaybeForever) {
+  AddressFilter filter(counters_);
+  const void* pointer = reinterpret_cast<const void*>(uintptr_t{0x7f00'1234'5670});
+  // 300 live samples in one bucket: the counter stops at 255 instead of
+  // wrapping to a small number that later removals would bring to zero.
+  for (int i = 0; i < 300; ++i) filter.Add(pointer);
+  EXPECT_EQ(counters_[AddressFilter::Bucket(pointer)], 255);
+  // Once saturated the true count is unknown, so removals must not lower it.
+  for (int i = 0; i < 1000; ++i) filter.Remove(pointer);
+  EXPECT_TRUE(filter.MaybeContains(pointer));
+  EXPECT_EQ(counters_[AddressFilter::Bucket(pointer)], 255);
+}
+
+}  // namespace
+}  // namespace heapagent
