@@ -12,11 +12,13 @@ void NativeHeapCollector::WarmUp() {
   // Resolving the main executable's entry point makes libdwfl report every
   // module and read the executable's (for node: large) symbol table once.
   symbolizer_.Symbolize(static_cast<uintptr_t>(getauxval(AT_ENTRY)) + 1);
+  symbolizer_.ReleaseFilePages();
 }
 
 void NativeHeapCollector::Collect(const pprof::ProfileWindow& window, bool is_final) {
   const NativeHeapSnapshot snapshot = TakeNativeHeapSnapshot();
   const std::string profile = pprof::BuildNativeHeapProfile(snapshot, symbolizer_, window);
+  symbolizer_.ReleaseFilePages();
   const std::string path = files_.Write("native", pprof::GzipCompress(profile));
   if (!path.empty()) {
     Log(LogLevel::kInfo, "wrote %s (%zu sites, %zu live samples%s)", path.c_str(), snapshot.sites.size(),

@@ -19,11 +19,13 @@
 
 namespace {
 
-inline void* AfterAllocation(void* pointer, size_t size) {
+// Charges `size` bytes to the thread's countdown; true when it runs out, i.e.
+// this allocation holds a sample point. Deciding before the real allocation
+// lets the common path end in a tail call to glibc, with no frame of its own.
+inline bool ChargeAndCheck(size_t size) {
   int64_t& countdown = heapagent_thread_sampler.bytes_until_sample;
   countdown -= static_cast<int64_t>(size);
-  if (HEAPAGENT_UNLIKELY(countdown < 0)) return heapagent::OnCountdownExpired(pointer, size);
-  return pointer;
+  return HEAPAGENT_UNLIKELY(countdown < 0);
 }
 
 inline void BeforeRelease(void* pointer) {
@@ -38,7 +40,10 @@ inline bool IsValidPosixAlignment(size_t alignment) {
 
 }  // namespace
 
-HEAPAGENT_EXPORT void* malloc(size_t size) { return AfterAllocation(__libc_malloc(size), size); }
+HEAPAGENT_EXPORT void* malloc(size_t size) {
+  if (ChargeAndCheck(size)) return heapagent::OnCountdownExpired(__libc_malloc(size), size);
+  return __libc_malloc(size);
+}
 
 HEAPAGENT_EXPORT void free(void* pointer) {
   BeforeRelease(pointer);
@@ -51,7 +56,8 @@ HEAPAGENT_EXPORT void* calloc(size_t count, size_t size) {
     errno = ENOMEM;
     return nullptr;
   }
-  return AfterAllocation(__libc_calloc(count, size), bytes);
+  if (ChargeAndCheck(bytes)) return heapagent::OnCountdownExpired(__libc_calloc(count, size), bytes);
+  return __libc_calloc(count, size);
 }
 
 HEAPAGENT_EXPORT void* realloc(void* pointer, size_t size) {
@@ -59,9 +65,11 @@ HEAPAGENT_EXPORT void* realloc(void* pointer, size_t size) {
   // else. (If realloc then fails the old block survives unrecorded: a rare,
   // conservative under-count.)
   BeforeRelease(pointer);
-  void* resized = __libc_realloc(pointer, size);
-  if (resized == nullptr) return nullptr;
-  return AfterAllocation(resized, size);
+  if (ChargeAndCheck(size)) {
+    void* resized = __libc_realloc(pointer, size);
+    return resized == nullptr ? nullptr : heapagent::OnCountdownExpired(resized, size);
+  }
+  return __libc_realloc(pointer, size);
 }
 
 HEAPAGENT_EXPORT void* reallocarray(void* pointer, size_t count, size_t size) {
@@ -77,21 +85,29 @@ HEAPAGENT_EXPORT int posix_memalign(void** result, size_t alignment, size_t size
   if (!IsValidPosixAlignment(alignment)) return EINVAL;
   void* pointer = __libc_memalign(alignment, size);
   if (pointer == nullptr) return ENOMEM;
-  *result = AfterAllocation(pointer, size);
+  *result = ChargeAndCheck(size) ? heapagent::OnCountdownExpired(pointer, size) : pointer;
   return 0;
 }
 
 HEAPAGENT_EXPORT void* aligned_alloc(size_t alignment, size_t size) {
-  return AfterAllocation(__libc_memalign(alignment, size), size);
+  if (ChargeAndCheck(size)) return heapagent::OnCountdownExpired(__libc_memalign(alignment, size), size);
+  return __libc_memalign(alignment, size);
 }
 
 HEAPAGENT_EXPORT void* memalign(size_t alignment, size_t size) {
-  return AfterAllocation(__libc_memalign(alignment, size), size);
+  if (ChargeAndCheck(size)) return heapagent::OnCountdownExpired(__libc_memalign(alignment, size), size);
+  return __libc_memalign(alignment, size);
 }
 
-HEAPAGENT_EXPORT void* valloc(size_t size) { return AfterAllocation(__libc_valloc(size), size); }
+HEAPAGENT_EXPORT void* valloc(size_t size) {
+  if (ChargeAndCheck(size)) return heapagent::OnCountdownExpired(__libc_valloc(size), size);
+  return __libc_valloc(size);
+}
 
-HEAPAGENT_EXPORT void* pvalloc(size_t size) { return AfterAllocation(__libc_pvalloc(size), size); }
+HEAPAGENT_EXPORT void* pvalloc(size_t size) {
+  if (ChargeAndCheck(size)) return heapagent::OnCountdownExpired(__libc_pvalloc(size), size);
+  return __libc_pvalloc(size);
+}
 
 // malloc_usable_size is not interposed: glibc serves every block, so glibc's
 // own answer is right.

@@ -25,7 +25,6 @@ const LibdwApi* LoadLibdw() {
     bind(loaded.begin, "dwfl_begin");
     bind(loaded.end, "dwfl_end");
     bind(loaded.linux_proc_find_elf, "dwfl_linux_proc_find_elf");
-    bind(loaded.build_id_find_debuginfo, "dwfl_build_id_find_debuginfo");
     bind(loaded.linux_proc_maps_report, "dwfl_linux_proc_maps_report");
     bind(loaded.report_end, "dwfl_report_end");
     bind(loaded.addrmodule, "dwfl_addrmodule");
@@ -35,6 +34,8 @@ const LibdwApi* LoadLibdw() {
     bind(loaded.module_getsym_info, "dwfl_module_getsym_info");
     bind(loaded.module_getsrc, "dwfl_module_getsrc");
     bind(loaded.lineinfo, "dwfl_lineinfo");
+    bind(loaded.module_getelf, "dwfl_module_getelf");
+    bind(loaded.raw_file, "elf_rawfile");
     return complete ? &loaded : nullptr;
   }();
   return api;

@@ -17,7 +17,6 @@ struct LibdwApi {
   decltype(&dwfl_begin) begin;
   decltype(&dwfl_end) end;
   decltype(&dwfl_linux_proc_find_elf) linux_proc_find_elf;
-  decltype(&dwfl_build_id_find_debuginfo) build_id_find_debuginfo;
   decltype(&dwfl_linux_proc_maps_report) linux_proc_maps_report;
   decltype(&dwfl_report_end) report_end;
   decltype(&dwfl_addrmodule) addrmodule;
@@ -27,6 +26,8 @@ struct LibdwApi {
   decltype(&dwfl_module_getsym_info) module_getsym_info;
   decltype(&dwfl_module_getsrc) module_getsrc;
   decltype(&dwfl_lineinfo) lineinfo;
+  decltype(&dwfl_module_getelf) module_getelf;
+  decltype(&::elf_rawfile) raw_file;  // libelf's elf_rawfile, found through libdw's dependencies
 };
 
 // Loads libdw.so.1 the first time (call it first from a single-threaded

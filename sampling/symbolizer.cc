@@ -4,6 +4,7 @@
 
 #include <cxxabi.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <elfutils/libdwfl.h>
 #include <unistd.h>
 
@@ -60,13 +61,12 @@ int FindElfCloseOnExec(Dwfl_Module* module, void** user_data, const char* module
   return fd;
 }
 
-int FindDebuginfoCloseOnExec(Dwfl_Module* module, void** user_data, const char* module_name, Dwarf_Addr base,
-                             const char* file_name, const char* debuglink_file, GElf_Word debuglink_crc,
-                             char** debuginfo_file_name) {
-  const int fd = g_libdw_for_callbacks->build_id_find_debuginfo(module, user_data, module_name, base, file_name,
-                                                                debuglink_file, debuglink_crc, debuginfo_file_name);
-  if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
-  return fd;
+// Separate debug files (/usr/lib/debug, .gnu_debuglink) are not used: the
+// binaries' own symbol tables name the functions, node carries its own DWARF,
+// and loading e.g. libc's multi-megabyte debug file would cost the host
+// several MiB of memory for names of glibc internals.
+int NoSeparateDebuginfo(Dwfl_Module*, void**, const char*, Dwarf_Addr, const char*, const char*, GElf_Word, char**) {
+  return -1;
 }
 
 }  // namespace
@@ -80,9 +80,7 @@ struct Symbolizer::DwflState {
   explicit DwflState(const LibdwApi& api) : libdw(api) {
     g_libdw_for_callbacks = &libdw;
     callbacks.find_elf = FindElfCloseOnExec;
-    // Separate debug files by build id only (e.g. Debian's -dbgsym packages
-    // under /usr/lib/debug); never debuginfod, see libdw_api.h.
-    callbacks.find_debuginfo = FindDebuginfoCloseOnExec;
+    callbacks.find_debuginfo = NoSeparateDebuginfo;  // and never debuginfod, see libdw_api.h
     callbacks.debuginfo_path = &debuginfo_path;
     dwfl = libdw.begin(&callbacks);
     if (dwfl == nullptr) return;
@@ -160,7 +158,30 @@ const std::vector<Symbolizer::FunctionSymbol>& Symbolizer::FunctionsOf(void* mod
   }
   std::sort(functions.begin(), functions.end(),
             [](const FunctionSymbol& a, const FunctionSymbol& b) { return a.start < b.start; });
+  ReleaseFilePages(module);
   return functions;
+}
+
+void Symbolizer::ReleaseFilePages(void* module_handle) {
+  // Reading a symbol table touches all of it through libelf's mapping of the
+  // file: for node that is ~15 MiB of page cache counted in the host's RSS.
+  // The sorted table above is all lookups need; names are read again only for
+  // the few functions that appear in profiles, so hand the pages back (they
+  // are clean, read-only file pages and simply fault in again when touched).
+  GElf_Addr bias = 0;
+  Elf* elf = dwfl_->libdw.module_getelf(static_cast<Dwfl_Module*>(module_handle), &bias);
+  size_t size = 0;
+  char* image = elf != nullptr ? dwfl_->libdw.raw_file(elf, &size) : nullptr;
+  if (image == nullptr || size == 0) return;
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(image) + page - 1) & ~(page - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(image) + size) & ~(page - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+void Symbolizer::ReleaseFilePages() {
+  if (!dwfl_) return;
+  for (const auto& [module, functions] : functions_of_module_) ReleaseFilePages(module);
 }
 
 SymbolizedFrame Symbolizer::Resolve(uintptr_t pc) {

@@ -51,6 +51,10 @@ class Symbolizer {
 
   std::size_t cached_frames() const { return cache_.size(); }
 
+  // Hands back the page-cache pages of the binaries read so far (symbol
+  // tables, DWARF). Call after each profile; see ReleaseFilePages.
+  void ReleaseFilePages();
+
  private:
   struct DwflState;
   SymbolizedFrame Resolve(uintptr_t pc);
@@ -62,6 +66,7 @@ class Symbolizer {
   // libdw's own address lookup scans the whole symbol table on every call
   // (100k+ symbols in node); sort each module's functions once instead.
   const std::vector<FunctionSymbol>& FunctionsOf(void* module);
+  void ReleaseFilePages(void* module);
   bool Refresh();
 
   std::unique_ptr<DwflState> dwfl_;

@@ -129,20 +129,33 @@ TEST_F(AddressFilterTest, FalsePositiveRateIsAboutLiveOverBuckets) {
   EXPECT_LT(rate, 1.2 * load);
 }
 
-TEST_F(AddressFilterTest, NeighbouringBlocksSpreadOverBuckets) {
-  // malloc hands out runs of adjacent blocks; they must not pile into a few
-  // buckets (that would make free() of neighbours of a sample slow).
-  AddressFilter filter(counters_);
-  constexpr std::size_t kBlocks = 20'000;
-  const uintptr_t base = 0x5555'0000'0000;
-  std::unordered_set<std::size_t> buckets;
-  for (std::size_t i = 0; i < kBlocks; ++i) {
-    const auto* pointer = reinterpret_cast<const void*>(base + 16 * i);
-    buckets.insert(AddressFilter::Bucket(pointer));
-    filter.Add(pointer);
+TEST_F(AddressFilterTest, BucketsArePagesSoNeighboursShareCacheLines) {
+  // Blocks within one 4 KiB page share a bucket: frees of neighbouring blocks
+  // read the same byte instead of a random one (no cache miss per free).
+  const uintptr_t page = 0x5555'0000'0000;
+  for (uintptr_t offset = 0; offset < 4096; offset += 16) {
+    EXPECT_EQ(AddressFilter::Bucket(reinterpret_cast<const void*>(page + offset)),
+              AddressFilter::Bucket(reinterpret_cast<const void*>(page)));
   }
-  EXPECT_GE(buckets.size(), kBlocks * 99 / 100);
-  EXPECT_FALSE(filter.MaybeContains(reinterpret_cast<const void*>(base + 16 * kBlocks + 4096 * 1024)));
+  // Distinct pages within the filter's span never collide, and the next
+  // page's bucket is the next byte.
+  constexpr std::size_t kPages = 20'000;
+  std::unordered_set<std::size_t> buckets;
+  for (std::size_t i = 0; i < kPages; ++i) {
+    buckets.insert(AddressFilter::Bucket(reinterpret_cast<const void*>(page + 4096 * i + 48)));
+  }
+  EXPECT_EQ(buckets.size(), kPages);
+  EXPECT_EQ(AddressFilter::Bucket(reinterpret_cast<const void*>(page + 4096)),
+            (AddressFilter::Bucket(reinterpret_cast<const void*>(page)) + 1) % AddressFilter::kBuckets);
+}
+
+TEST_F(AddressFilterTest, ASampleMarksOnlyItsOwnPage) {
+  AddressFilter filter(counters_);
+  const uintptr_t sample = 0x7f00'0000'0000 + 4096 * 10 + 512;
+  filter.Add(reinterpret_cast<const void*>(sample));
+  EXPECT_TRUE(filter.MaybeContains(reinterpret_cast<const void*>(sample - 512)));   // same page
+  EXPECT_FALSE(filter.MaybeContains(reinterpret_cast<const void*>(sample - 4096)));  // previous page
+  EXPECT_FALSE(filter.MaybeContains(reinterpret_cast<const void*>(sample + 4096)));  // next page
 }
 
 TEST_F(AddressFilterTest, CountsAreExactBelowSaturation) {
