@@ -6,13 +6,13 @@
 // than a plain bitset) means that two live samples sharing a bucket never hide
 // each other: a bucket reads zero only when none of its samples is live, so
 // there are no false negatives, and false positives cost one table lookup.
-// Buckets are 4 KiB pages of address space (modulo the filter's span), not
-// individual blocks: frees that are near each other in memory read the same
-// few cache lines, so the filter stays in L1/L2 instead of costing a cache
-// miss on every free. A free is a false positive when its block shares a page
-// (or an alias page) with a live sample: about N * 4 KiB / heap size with N
-// live samples; at the default interval (one live sample per ~512 KiB of
-// heap) that is under 1%, whatever the heap size.
+// Buckets are 256-byte slices of address space (modulo the filter's span),
+// not individual blocks: frees that are near each other in memory read the
+// same few cache lines, so the filter stays in L1/L2 instead of costing a
+// cache miss on every free. A free is a false positive when its block shares
+// a slice (or an alias slice) with a live sample: about N * 256 B / heap size
+// with N live samples; at the default interval (one live sample per ~512 KiB
+// of heap) that is about 0.05%, whatever the heap size.
 //
 // Thread-safety: MaybeContains is a relaxed load and may race with updates of
 // *other* pointers only; a pointer's own Add happens-before its free through
@@ -27,7 +27,9 @@ namespace heapagent {
 
 class AddressFilter {
  public:
-  static constexpr int kBucketBits = 17;  // 128 KiB of counters, spanning 512 MiB of pages
+  static constexpr int kBucketBits = 17;    // 128 KiB of counters...
+  static constexpr int kSliceBits = 8;      // ...each for 256 bytes of address space
+  static constexpr std::size_t kSliceBytes = std::size_t{1} << kSliceBits;
   static constexpr std::size_t kBuckets = std::size_t{1} << kBucketBits;
 
   // `counters` must point to kBuckets zeroed bytes (e.g. from AllocatePages,
@@ -56,7 +58,7 @@ class AddressFilter {
   }
 
   static std::size_t Bucket(const void* pointer) {
-    return static_cast<std::size_t>((reinterpret_cast<uintptr_t>(pointer) >> 12) & (kBuckets - 1));
+    return static_cast<std::size_t>((reinterpret_cast<uintptr_t>(pointer) >> kSliceBits) & (kBuckets - 1));
   }
 
  private:

@@ -13,6 +13,12 @@ LiveAllocationTable::LiveAllocationTable(std::size_t slots_per_shard) : slots_pe
 
 LiveAllocationTable::~LiveAllocationTable() { FreePages(slots_, bytes_); }
 
+std::size_t LiveAllocationTable::size() const {
+  std::size_t live = 0;
+  for (const Shard& shard : shards_) live += shard.used.load(std::memory_order_relaxed);
+  return live;
+}
+
 bool LiveAllocationTable::Insert(uintptr_t address, uint64_t size, uint32_t stack_id) {
   if (!ok() || address == 0) return false;
   const uint64_t hash = MixAddress(address);
@@ -27,13 +33,13 @@ bool LiveAllocationTable::Insert(uintptr_t address, uint64_t size, uint32_t stac
     }
     if (slots[i].address == 0) {
       // Keep one slot in eight free so probes stay short and always terminate.
-      if (shards_[shard].used + 1 > slots_per_shard_ - slots_per_shard_ / 8) {
+      const uint32_t used = shards_[shard].used.load(std::memory_order_relaxed);
+      if (used + 1 > slots_per_shard_ - slots_per_shard_ / 8) {
         dropped_.fetch_add(1, std::memory_order_relaxed);
         return false;
       }
       slots[i] = {address, size, stack_id};
-      ++shards_[shard].used;
-      live_.fetch_add(1, std::memory_order_relaxed);
+      shards_[shard].used.store(used + 1, std::memory_order_relaxed);
       return true;
     }
   }
@@ -63,18 +69,16 @@ std::optional<LiveAllocation> LiveAllocationTable::Remove(uintptr_t address) {
     }
   }
   slots[hole] = LiveAllocation{};
-  --shards_[shard].used;
-  live_.fetch_sub(1, std::memory_order_relaxed);
+  shards_[shard].used.store(shards_[shard].used.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   return removed;
 }
 
 void LiveAllocationTable::ResetAfterFork() {
   for (auto& shard : shards_) {
     shard.lock.ResetAfterFork();
-    shard.used = 0;
+    shard.used.store(0, std::memory_order_relaxed);
   }
   ZeroPages(slots_, bytes_);
-  live_.store(0, std::memory_order_relaxed);
   dropped_.store(0, std::memory_order_relaxed);
 }
 

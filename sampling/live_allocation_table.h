@@ -54,7 +54,8 @@ class LiveAllocationTable {
   template <typename Visit>
   void ForEach(Visit&& visit);
 
-  std::size_t size() const { return live_.load(std::memory_order_relaxed); }
+  // Approximate while other threads insert or remove.
+  std::size_t size() const;
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
   std::size_t capacity() const { return kShards * slots_per_shard_; }
 
@@ -63,9 +64,11 @@ class LiveAllocationTable {
   void ResetAfterFork();
 
  private:
-  struct Shard {
+  // One cache line per shard: threads working on different shards must not
+  // bounce a shared line between cores.
+  struct alignas(64) Shard {
     SpinLock lock;
-    uint32_t used = 0;
+    std::atomic<uint32_t> used{0};  // written under the lock, read by size()
   };
 
   std::size_t ShardOf(uint64_t hash) const { return hash >> 58; }  // top 6 bits: 64 shards
@@ -76,7 +79,6 @@ class LiveAllocationTable {
   std::size_t bytes_ = 0;
   LiveAllocation* slots_ = nullptr;
   Shard shards_[kShards];
-  std::atomic<std::size_t> live_{0};
   std::atomic<uint64_t> dropped_{0};
 };
 
