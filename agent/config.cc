@@ -142,6 +142,16 @@ Config ParseConfig(const EnvironmentLookup& lookup, std::vector<std::string>& pr
     if (bytes && *bytes >= 1 && *bytes <= (uint64_t{1} << 30)) config.native_interval = *bytes;
     else reject("HEAPAGENT_NATIVE_INTERVAL", value, "a size between 1 and 1GiB (e.g. 524288, 512KiB)", "524288");
   }
+  if (const char* value = get("HEAPAGENT_JS")) {
+    if (auto enabled = ParseBoolean(value)) config.js_enabled = *enabled;
+    else reject("HEAPAGENT_JS", value, "a boolean (1/0, true/false)", "1");
+  }
+  if (const char* value = get("HEAPAGENT_JS_INTERVAL")) {
+    // V8 takes an int; below 1 KiB its weak-handle bookkeeping dominates.
+    auto bytes = ParseByteSize(value);
+    if (bytes && *bytes >= 1024 && *bytes <= (uint64_t{1} << 30)) config.js_interval = *bytes;
+    else reject("HEAPAGENT_JS_INTERVAL", value, "a size between 1KiB and 1GiB (e.g. 524288, 512KiB)", "524288");
+  }
   if (const char* value = get("HEAPAGENT_STACK_DEPTH")) {
     auto depth = ParseInteger(value);
     if (depth && *depth >= 1 && *depth <= 256) config.stack_depth = static_cast<int>(*depth);

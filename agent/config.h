@@ -21,6 +21,8 @@ struct Config {
   bool enabled = true;                  // HEAPAGENT_ENABLED
   bool native_enabled = true;           // HEAPAGENT_NATIVE
   uint64_t native_interval = 512 * 1024;  // HEAPAGENT_NATIVE_INTERVAL, bytes
+  bool js_enabled = true;               // HEAPAGENT_JS
+  uint64_t js_interval = 512 * 1024;    // HEAPAGENT_JS_INTERVAL, bytes
   int stack_depth = 64;                 // HEAPAGENT_STACK_DEPTH
   double period_seconds = 60;           // HEAPAGENT_PERIOD
   std::string output_dir = "./heapagent-profiles";  // HEAPAGENT_OUTPUT_DIR

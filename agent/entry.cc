@@ -15,10 +15,13 @@
 
 #include "agent/agent_thread.h"
 #include "agent/config.h"
+#include "agent/js_heap_collector.h"
 #include "agent/log.h"
 #include "agent/native_heap_collector.h"
 #include "agent/process_identity.h"
 #include "agent/profile_files.h"
+#include "cdp/inspector_activation.h"
+#include "cdp/inspector_hooks.h"
 #include "sampling/libdw_api.h"
 #include "sampling/native_sampler.h"
 #include "sampling/thread_sampler_state.h"
@@ -28,6 +31,9 @@ namespace {
 
 // How long exit may wait for the final profile.
 constexpr std::chrono::milliseconds kFinalProfileTimeout{3000};
+// How long exit may wait for the JS collector to let go of the inspector when
+// node did not already end the session (it normally has by then).
+constexpr std::chrono::milliseconds kJsDetachTimeout{500};
 
 // The running agent of this process. Deliberately never destroyed: other
 // threads may still allocate during and after exit handlers.
@@ -37,6 +43,7 @@ struct RunningAgent {
   ProfileFiles* files = nullptr;
   NativeHeapCollector* native = nullptr;
   AgentThread* thread = nullptr;
+  JsHeapCollector* js = nullptr;
 };
 RunningAgent* g_agent = nullptr;
 
@@ -73,7 +80,39 @@ bool LaunchAgent(RunningAgent& agent) {
 }
 
 void OnExit() {
-  if (g_agent != nullptr && g_agent->thread != nullptr) g_agent->thread->FinishAndWait(kFinalProfileTimeout);
+  if (g_agent == nullptr) return;
+  if (g_agent->js != nullptr) g_agent->js->FinishAndWait(kJsDetachTimeout);
+  if (g_agent->thread != nullptr) g_agent->thread->FinishAndWait(kFinalProfileTimeout);
+}
+
+// The JS heap over node's own inspector (see cdp/inspector_activation.h).
+// Must run in the constructor: node reads NODE_OPTIONS right after it.
+void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) {
+  const cdp::InspectorPlan plan =
+      cdp::PlanInspector(NodeFlags(identity.arguments), std::getenv("NODE_OPTIONS"), cdp::NodeHasInspector());
+  if (plan.owner == cdp::InspectorOwner::kUnavailable) {
+    // Other executables (HEAPAGENT_PROCESS=*) simply have no JS heap.
+    if (identity.executable_name.rfind("node", 0) == 0) {
+      Log(LogLevel::kWarn, "this node has no usable inspector (built without it, or older than 14.18); "
+                           "JS heap profiling is off");
+    }
+    return;
+  }
+  JsHeapCollector::Options options;
+  options.sampling_interval = agent.config.js_interval;
+  options.period = std::chrono::milliseconds(static_cast<int64_t>(agent.config.period_seconds * 1000));
+  options.owner = plan.owner;
+  auto files = std::make_unique<ProfileFiles>(agent.config.output_dir, agent.service, static_cast<int>(getpid()),
+                                              agent.config.max_files);
+  auto* js = new JsHeapCollector(options, std::move(files));
+  if (!js->Start()) {
+    Log(LogLevel::kError, "could not start the JS heap thread; JS heap profiling is off");
+    delete js;
+    return;
+  }
+  if (plan.owner == cdp::InspectorOwner::kAgent) cdp::ArmNodeOptionsForStartup(plan.node_options);
+  cdp::WatchInspectorConsole(plan.owner);
+  agent.js = js;
 }
 
 void OnForkChild() {
@@ -82,6 +121,7 @@ void OnForkChild() {
   // The parent's agent thread does not exist here and may have held any of
   // its locks at fork time: abandon its objects, start over with this pid.
   ResetNativeSamplerAfterFork();
+  // Only the native heap: the parent's inspector and its session are gone.
   auto* child = new RunningAgent{g_agent->config, g_agent->service};
   g_agent = child;
   if (!LaunchAgent(*child)) {
@@ -122,6 +162,7 @@ void Initialise() {
     MakeNativeSamplerInert();
     return;
   }
+  if (config.js_enabled) StartJsHeapProfiling(*agent, identity);
   g_agent = agent;
   std::atexit(OnExit);
   pthread_atfork(nullptr, nullptr, OnForkChild);

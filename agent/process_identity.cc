@@ -86,6 +86,18 @@ std::string ScriptName(const std::vector<std::string>& arguments) {
   return {};
 }
 
+std::vector<std::string> NodeFlags(const std::vector<std::string>& arguments) {
+  std::vector<std::string> flags;
+  for (std::size_t i = 1; i < arguments.size(); ++i) {
+    const std::string& argument = arguments[i];
+    if (argument.empty() || argument[0] != '-' || argument == "--") break;
+    if (argument == "-e" || argument == "--eval" || argument == "-p" || argument == "--print") break;
+    flags.push_back(argument);
+    if (TakesSeparateValue(argument) && i + 1 < arguments.size()) flags.push_back(arguments[++i]);
+  }
+  return flags;
+}
+
 std::string ServiceName(const std::string& configured, const ProcessIdentity& identity) {
   std::string name = configured;
   // Only node-like runtimes have a script; other programs are their executable.

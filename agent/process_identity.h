@@ -23,6 +23,12 @@ bool ProcessMatches(std::string_view executable_name, std::string_view patterns)
 // "node --max-old-space-size=100 srv/app.js" -> "app". Empty for -e/-p/REPL.
 std::string ScriptName(const std::vector<std::string>& arguments);
 
+// node's own options on a command line: the arguments between the executable
+// and the script (or "--"), with their separate values; -e/-p and their code
+// end them too. {"node","--inspect","-r","x","app.js","--inspect"} ->
+// {"--inspect","-r","x"}.
+std::vector<std::string> NodeFlags(const std::vector<std::string>& arguments);
+
 // HEAPAGENT_SERVICE / DD_SERVICE if given, else the script name, else the
 // executable name; reduced to characters that are safe in a file name.
 std::string ServiceName(const std::string& configured, const ProcessIdentity& identity);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 
 #include "agent/log.h"
 
@@ -46,9 +47,29 @@ std::string JoinPath(std::string_view directory, std::string_view name) {
 ProfileFiles::ProfileFiles(std::string directory, std::string service, int pid, int max_files)
     : directory_(std::move(directory)), service_(std::move(service)), pid_(pid), max_files_(max_files) {}
 
+namespace {
+// The (directory, cause) last reported by any writer of this process: the
+// native and JS collectors write through writers of their own, and a full
+// disk is still one line. Never destroyed: the final profiles are written
+// from exit handlers that may run after static destructors.
+struct LastReport {
+  std::mutex mutex;
+  std::string report;  // directory + '\0' + cause; empty once writing works again
+};
+LastReport& ProcessLastReport() {
+  static auto* last = new LastReport;
+  return *last;
+}
+}  // namespace
+
 void ProfileFiles::ReportOnce(const std::string& cause) {
   if (cause == last_reported_cause_) return;
   last_reported_cause_ = cause;
+  LastReport& last = ProcessLastReport();
+  std::lock_guard lock(last.mutex);
+  const std::string report = directory_ + '\0' + cause;
+  if (report == last.report) return;
+  last.report = report;
   Log(LogLevel::kError, "cannot write profiles to %s: %s; profiles are skipped until it works again",
       directory_.c_str(), cause.c_str());
 }
@@ -84,6 +105,9 @@ std::string ProfileFiles::Write(std::string_view kind, std::string_view gzipped_
   if (!last_reported_cause_.empty()) {
     Log(LogLevel::kInfo, "writing profiles to %s works again", directory_.c_str());
     last_reported_cause_.clear();
+    LastReport& last = ProcessLastReport();
+    std::lock_guard lock(last.mutex);
+    last.report.clear();
   }
   ++sequence;
   auto& written_files = written_[std::string(kind)];

@@ -3,6 +3,9 @@
 //   cacheResponse      - an unbounded Map of response Buffers (grows forever)
 //   compressLogBatch   - zlib-compressed log batches, the last 200 kept
 //   handleRequest      - per-request scratch Buffers and JSON, all garbage
+//   addRetryInterceptors - the incident's bug: every outbound call pushes two
+//                        more closures onto a shared client's interceptor list
+//   rememberSession    - an unbounded in-process Map of JS objects
 'use strict';
 const zlib = require('zlib');
 
@@ -19,7 +22,20 @@ function compressLogBatch(batch) {
   if (compressedLogs.length > 200) compressedLogs.shift();
 }
 
+const sharedClient = { interceptors: { request: [], response: [] } };
+function addRetryInterceptors(client, attempt) {
+  client.interceptors.request.push((config) => ({ ...config, retry: attempt }));
+  client.interceptors.response.push((error) => (attempt < 3 ? Promise.reject(error) : error));
+}
+
+const sessions = new Map();
+function rememberSession(id) {
+  sessions.set(`session-${id}`, { id, user: `user-${id % 977}`, roles: ['reader', 'writer'], seen: [Date.now()] });
+}
+
 function handleRequest(i) {
+  addRetryInterceptors(sharedClient, i);
+  rememberSession(i);
   const scratch = Buffer.allocUnsafe(16 * 1024);
   scratch.fill(i % 256);
   return JSON.parse(JSON.stringify({ id: i, items: Array.from({ length: 20 }, (_, j) => j) })).id;

@@ -31,7 +31,7 @@ namespace location_field {
 constexpr uint32_t kId = 1, kMappingId = 2, kAddress = 3, kLine = 4;
 }
 namespace line_field {
-constexpr uint32_t kFunctionId = 1, kLine = 2;
+constexpr uint32_t kFunctionId = 1, kLine = 2, kColumn = 3;
 }
 namespace function_field {
 constexpr uint32_t kId = 1, kName = 2, kSystemName = 3, kFilename = 4, kStartLine = 5;
@@ -81,6 +81,7 @@ size_t ProfileBuilder::LocationKeyHash::operator()(const LocationKey& key) const
   for (const LineInfo& line : key.lines) {
     HashCombine(seed, line.function_id);
     HashCombine(seed, line.line);
+    HashCombine(seed, line.column);
   }
   return seed;
 }
@@ -245,6 +246,7 @@ std::string ProfileBuilder::Encode() const {
       inner.Clear();
       PutUint64(inner, line_field::kFunctionId, line.function_id);
       PutInt64(inner, line_field::kLine, line.line);
+      PutInt64(inner, line_field::kColumn, line.column);
       message.MessageField(location_field::kLine, inner);
     }
     out.MessageField(profile_field::kLocation, message);

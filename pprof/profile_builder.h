@@ -38,7 +38,8 @@ struct MappingInfo {
 
 struct LineInfo {
   uint64_t function_id = 0;
-  int64_t line = 0;  // 1-based; 0 = unknown.
+  int64_t line = 0;    // 1-based; 0 = unknown.
+  int64_t column = 0;  // 1-based; 0 = unknown (profile.proto's newer Line.column, field 3).
 
   bool operator==(const LineInfo&) const = default;
 };

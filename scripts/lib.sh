@@ -24,11 +24,26 @@ install_missing_packages() {
 # Everything needed to build the agent and run its tests.
 install_build_dependencies() {
   install_missing_packages build-essential cmake pkg-config ca-certificates \
-    libunwind-dev libdw-dev zlib1g-dev \
+    libunwind-dev libdw-dev zlib1g-dev libwebsocketpp-dev libasio-dev libsimdjson-dev \
     libprotobuf-dev protobuf-compiler libgtest-dev libbenchmark-dev \
     golang-go clang libclang-rt-14-dev python3
   # node: the machine's own if it has one, else Debian's.
   command -v node >/dev/null 2>&1 || install_missing_packages nodejs
+  command -v npm >/dev/null 2>&1 || install_missing_packages npm
+}
+
+# Installs node MAJOR from the npm registry's `node` package into
+# .cache/node/MAJOR (once) and prints the binary's path. The JS tests run on
+# every node in HEAPAGENT_TEST_NODES.
+install_node_major() {
+  local major="$1" prefix="$HEAPAGENT_ROOT/.cache/node/$1"
+  local binary="$prefix/node_modules/node/bin/node"
+  if [ ! -x "$binary" ]; then
+    say "installing node $major from the npm registry into $prefix"
+    mkdir -p "$prefix"
+    (cd "$prefix" && npm install --no-audit --no-fund --silent "node@$major" >/dev/null)
+  fi
+  "$binary" --version >/dev/null && echo "$binary"
 }
 
 # configure_and_build DIR [cmake args...]

@@ -12,6 +12,17 @@ source "$(dirname "$0")/lib.sh"
 cd "$HEAPAGENT_ROOT"
 
 install_build_dependencies
+# The JS integration tests run on the machine's node and on 22 and 24.
+HEAPAGENT_TEST_NODES="$(command -v node)"
+for major in 22 24; do
+  if binary="$(install_node_major "$major")"; then
+    HEAPAGENT_TEST_NODES="$HEAPAGENT_TEST_NODES:$binary"
+  else
+    say "could not install node $major from the npm registry"
+    exit 1
+  fi
+done
+export HEAPAGENT_TEST_NODES
 jobs="$(nproc)"
 failed=()
 

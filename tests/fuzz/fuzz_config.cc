@@ -40,7 +40,8 @@ using namespace heapagent;
   } while (0)
 
 constexpr const char* kVariables[] = {
-    "HEAPAGENT_ENABLED",     "HEAPAGENT_NATIVE", "HEAPAGENT_NATIVE_INTERVAL", "HEAPAGENT_STACK_DEPTH",
+    "HEAPAGENT_ENABLED",     "HEAPAGENT_NATIVE", "HEAPAGENT_NATIVE_INTERVAL", "HEAPAGENT_JS",
+    "HEAPAGENT_JS_INTERVAL", "HEAPAGENT_STACK_DEPTH",
     "HEAPAGENT_PERIOD",      "HEAPAGENT_OUTPUT_DIR", "HEAPAGENT_SERVICE",     "DD_SERVICE",
     "HEAPAGENT_MAX_FILES",   "HEAPAGENT_PROCESS", "HEAPAGENT_LOG"};
 constexpr std::size_t kVariableCount = std::size(kVariables);
@@ -165,6 +166,21 @@ void CheckConfig(const std::map<std::string, std::string>& environment) {
     FUZZ_CHECK(config.native_interval == (ok ? *parsed : defaults.native_interval));
   } else {
     FUZZ_CHECK(config.native_interval == defaults.native_interval);
+  }
+  if (const auto value = value_of("HEAPAGENT_JS")) {
+    const auto parsed = ParseBoolean(*value);
+    expectations.push_back({"HEAPAGENT_JS", parsed.has_value()});
+    FUZZ_CHECK(config.js_enabled == parsed.value_or(defaults.js_enabled));
+  } else {
+    FUZZ_CHECK(config.js_enabled == defaults.js_enabled);
+  }
+  if (const auto value = value_of("HEAPAGENT_JS_INTERVAL")) {
+    const auto parsed = ParseByteSize(*value);
+    const bool ok = parsed && *parsed >= 1024 && *parsed <= (uint64_t{1} << 30);
+    expectations.push_back({"HEAPAGENT_JS_INTERVAL", ok});
+    FUZZ_CHECK(config.js_interval == (ok ? *parsed : defaults.js_interval));
+  } else {
+    FUZZ_CHECK(config.js_interval == defaults.js_interval);
   }
   if (const auto value = value_of("HEAPAGENT_STACK_DEPTH")) {
     const auto parsed = ParseInteger(*value);

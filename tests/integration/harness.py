@@ -87,3 +87,20 @@ class AgentTestCase(unittest.TestCase):
 
     def assertOk(self, result):
         self.assertEqual(result.returncode, 0, f"exit {result.returncode}; stderr: {result.stderr[-2000:]}")
+
+
+_NODES = None
+
+
+def node_binaries():
+    """(major, path) of every node the JS tests run on: the paths in
+    HEAPAGENT_TEST_NODES (colon-separated; scripts/test.sh installs node 22
+    and 24 from the npm registry beside the system's 20), else `node`."""
+    global _NODES
+    if _NODES is None:
+        paths = [p for p in os.environ.get("HEAPAGENT_TEST_NODES", "").split(":") if p] or ["node"]
+        _NODES = []
+        for path in paths:
+            version = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+            _NODES.append((version.lstrip("v").split(".")[0], path))
+    return _NODES

@@ -2,7 +2,7 @@
 // independent decoder, not the agent's encoder), checks the structural rules
 // every pprof consumer relies on, and prints a JSON summary the integration
 // tests assert on: header fields, mappings, per-function flat and cumulative
-// values for every sample type, and every stack.
+// values for every sample type, and every stack with its labels.
 // Exit status: 0 ok, 1 invalid profile, 2 unreadable file.
 #include <fstream>
 #include <iostream>
@@ -117,7 +117,13 @@ int main(int argc, char** argv) {
     std::vector<int64_t> values(sample.value().begin(), sample.value().end());
     stacks << (first_stack ? "" : ",") << "{\"frames\":[";
     for (std::size_t i = 0; i < frames.size(); ++i) stacks << (i ? "," : "") << Json(frames[i]);
-    stacks << "],\"values\":" << JsonList(values) << "}";
+    stacks << "],\"values\":" << JsonList(values) << ",\"labels\":{";
+    for (int i = 0; i < sample.label_size(); ++i) {
+      const auto& label = sample.label(i);
+      stacks << (i ? "," : "") << Json(str(label.key())) << ":"
+             << (label.str() != 0 ? Json(str(label.str())) : std::to_string(label.num()));
+    }
+    stacks << "}}";
     first_stack = false;
   }
 

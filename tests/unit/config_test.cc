@@ -51,6 +51,12 @@ void ExpectDefaultsExcept(const Config& config, const std::string& skip = "") {
   if (skip != "native_interval") {
     EXPECT_EQ(config.native_interval, 524288u);
   }
+  if (skip != "js_enabled") {
+    EXPECT_TRUE(config.js_enabled);
+  }
+  if (skip != "js_interval") {
+    EXPECT_EQ(config.js_interval, 524288u);
+  }
   if (skip != "stack_depth") {
     EXPECT_EQ(config.stack_depth, 64);
   }
@@ -82,7 +88,8 @@ TEST(ParseConfigTest, EmptyEnvironmentGivesDefaults) {
 
 TEST(ParseConfigTest, EmptyValuesCountAsUnset) {
   Environment environment;
-  for (const char* name : {"HEAPAGENT_ENABLED", "HEAPAGENT_NATIVE", "HEAPAGENT_NATIVE_INTERVAL", "HEAPAGENT_STACK_DEPTH",
+  for (const char* name : {"HEAPAGENT_ENABLED", "HEAPAGENT_NATIVE", "HEAPAGENT_NATIVE_INTERVAL", "HEAPAGENT_JS",
+                           "HEAPAGENT_JS_INTERVAL", "HEAPAGENT_STACK_DEPTH",
                            "HEAPAGENT_PERIOD", "HEAPAGENT_OUTPUT_DIR", "HEAPAGENT_SERVICE", "DD_SERVICE",
                            "HEAPAGENT_MAX_FILES", "HEAPAGENT_PROCESS", "HEAPAGENT_LOG"}) {
     environment[name] = "";
@@ -98,7 +105,8 @@ TEST(ParseConfigTest, ReadsOnlyItsOwnVariables) {
     EXPECT_TRUE(name.rfind("HEAPAGENT_", 0) == 0 || name == "DD_SERVICE") << name;
   }
   // Every documented variable is looked up.
-  for (const char* name : {"HEAPAGENT_ENABLED", "HEAPAGENT_NATIVE", "HEAPAGENT_NATIVE_INTERVAL", "HEAPAGENT_STACK_DEPTH",
+  for (const char* name : {"HEAPAGENT_ENABLED", "HEAPAGENT_NATIVE", "HEAPAGENT_NATIVE_INTERVAL", "HEAPAGENT_JS",
+                           "HEAPAGENT_JS_INTERVAL", "HEAPAGENT_STACK_DEPTH",
                            "HEAPAGENT_PERIOD", "HEAPAGENT_OUTPUT_DIR", "HEAPAGENT_SERVICE", "DD_SERVICE",
                            "HEAPAGENT_MAX_FILES", "HEAPAGENT_PROCESS", "HEAPAGENT_LOG"}) {
     EXPECT_TRUE(parsed.names_read.contains(name)) << name;
@@ -121,6 +129,14 @@ TEST(ParseConfigTest, BooleansInEveryForm) {
       ExpectDefaultsExcept(parsed.config, std::string(name) == "HEAPAGENT_ENABLED" ? "enabled" : "native_enabled");
     }
   }
+}
+
+TEST(ParseConfigTest, JsSettings) {
+  const Parsed parsed = Parse({{"HEAPAGENT_JS", "off"}, {"HEAPAGENT_JS_INTERVAL", "64KiB"}});
+  EXPECT_TRUE(parsed.problems.empty());
+  EXPECT_FALSE(parsed.config.js_enabled);
+  EXPECT_EQ(parsed.config.js_interval, 65536u);
+  EXPECT_EQ(Parse({{"HEAPAGENT_JS_INTERVAL", "1k"}}).config.js_interval, 1024u);
 }
 
 TEST(ParseConfigTest, NativeIntervalForms) {
@@ -240,6 +256,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"HEAPAGENT_NATIVE_INTERVAL", "512 KiB x"},
         BadValue{"HEAPAGENT_NATIVE_INTERVAL", "512q"},
         BadValue{"HEAPAGENT_NATIVE_INTERVAL", "99999999999999999999999"},
+        BadValue{"HEAPAGENT_JS", "maybe"},
+        BadValue{"HEAPAGENT_JS_INTERVAL", "512"},
+        BadValue{"HEAPAGENT_JS_INTERVAL", "2GiB"},
+        BadValue{"HEAPAGENT_JS_INTERVAL", "x"},
         BadValue{"HEAPAGENT_PERIOD", "-5"},
         BadValue{"HEAPAGENT_PERIOD", "0"},
         BadValue{"HEAPAGENT_PERIOD", "abc"},

@@ -141,3 +141,19 @@ TEST(ReadProcessIdentityTest, DescribesThisTestBinary) {
 
 }  // namespace
 }  // namespace heapagent
+
+namespace heapagent {
+namespace {
+
+TEST(NodeFlagsTest, StopsAtTheScriptAndKeepsSeparateValues) {
+  EXPECT_EQ(NodeFlags({"node", "--inspect", "-r", "x", "app.js", "--inspect"}),
+            (std::vector<std::string>{"--inspect", "-r", "x"}));
+  EXPECT_EQ(NodeFlags({"node", "app.js"}), std::vector<std::string>{});
+  EXPECT_EQ(NodeFlags({"node", "--inspect-port", "0", "-e", "--inspect"}),
+            (std::vector<std::string>{"--inspect-port", "0"}));
+  EXPECT_EQ(NodeFlags({"node", "--", "--inspect"}), std::vector<std::string>{});
+  EXPECT_EQ(NodeFlags({"node"}), std::vector<std::string>{});
+}
+
+}  // namespace
+}  // namespace heapagent

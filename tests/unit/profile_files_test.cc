@@ -171,6 +171,19 @@ TEST_F(ProfileFilesTest, ReportsAFailureOnceAndRecovers) {
   EXPECT_TRUE(fs::is_regular_file(path));
 }
 
+TEST_F(ProfileFilesTest, TwoWritersOfOneProcessReportAFailureOnce) {
+  Touch(root_ / "blocker2");
+  ProfileFiles native((root_ / "blocker2" / "out").string(), "svc", 3, 3);
+  ProfileFiles js((root_ / "blocker2" / "out").string(), "svc", 3, 3);
+  ::testing::internal::CaptureStderr();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(native.Write("native", "data"), "");
+    EXPECT_EQ(js.Write("js", "data"), "");
+  }
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
+}
+
 TEST(JoinPathTest, ExactlyOneSlash) {
   EXPECT_EQ(JoinPath("a/b", "c"), "a/b/c");
   EXPECT_EQ(JoinPath("a/b/", "c"), "a/b/c");

@@ -1,0 +1,187 @@
+"""JS heap profiling over node's own inspector, end to end: real node
+processes (every major in HEAPAGENT_TEST_NODES) under the real LD_PRELOAD,
+js profiles decoded with libprotobuf (profile_summary) and go tool pprof."""
+import os
+import re
+import shutil
+import subprocess
+import time
+import unittest
+
+from harness import (MIB, AgentTestCase, cumulative, go_pprof, node_binaries, node_script, profiles, program, run,
+                     summary, value_index)
+
+FAST = {"HEAPAGENT_PERIOD": "0.5", "HEAPAGENT_JS_INTERVAL": "16384"}
+
+
+def source_line(script, text):
+    """1-based line of the first line containing `text` in a test script."""
+    with open(node_script(script)) as source:
+        for number, line in enumerate(source, 1):
+            if text in line:
+                return number
+    raise AssertionError(f"{text!r} not in {script}")
+
+
+def stacks_with(profile, function):
+    return [s for s in profile["stacks"] if function in s["frames"]]
+
+
+class JsProfileTest(AgentTestCase):
+    def run_allocations(self, node):
+        output = os.path.join(self.directory, os.path.basename(os.path.dirname(node)) or "node")
+        result = run([node, node_script("js_allocations.js")], env={**FAST, "HEAPAGENT_OUTPUT_DIR": output})
+        self.assertOk(result)
+        self.assertEqual(result.stderr, "")
+        files = profiles(output, "js")
+        self.assertGreaterEqual(len(files), 2, files)
+        return files, summary(files[-2])
+
+    def test_named_functions_with_file_line_and_proportional_bytes(self):
+        for major, node in node_binaries():
+            with self.subTest(node=major):
+                files, profile = self.run_allocations(node)
+                self.assertEqual(profile["sample_types"], [["inuse_samples", "count"], ["inuse_space", "bytes"]])
+                self.assertEqual(profile["default_sample_type"], "inuse_space")
+                self.assertEqual(profile["period_type"], ["space", "bytes"])
+                self.assertEqual(profile["period"], 16384)
+                functions = profile["functions"]
+                for name in ["retainSmallArrays", "retainLargeArrays", "retainStrings", "addRetryInterceptors",
+                             "cacheResponse", "makeRows"]:
+                    self.assertIn(name, functions, sorted(functions))
+                    self.assertTrue(functions[name]["file"].endswith("js_allocations.js"), functions[name])
+                    self.assertEqual(functions[name]["lines"], [source_line("js_allocations.js", f"function {name}(")],
+                                     name)
+                # Same shape, four times the rows: four times the bytes.
+                small = cumulative(profile, "retainSmallArrays")
+                large = cumulative(profile, "retainLargeArrays")
+                self.assertGreater(small, 2 * MIB)
+                self.assertLess(abs(large / small - 4), 0.8, (small, large))
+                # The leak shapes of the write-up are there. (Only roughly: V8
+                # attributes allocations of a function it inlined to the
+                # caller, and node 20/22/24 lay objects out differently.)
+                self.assertGreater(cumulative(profile, "addRetryInterceptors"), MIB / 4)
+                self.assertGreater(cumulative(profile, "cacheResponse"), MIB / 4)
+                # V8's root is never a frame; every sample is labelled with its thread.
+                self.assertNotIn("(root)", functions)
+                for stack in profile["stacks"]:
+                    self.assertEqual(stack["labels"].get("thread name"), "Main Event Loop", stack)
+                    self.assertEqual(stack["labels"].get("thread id"), "0")
+                    self.assertRegex(stack["labels"].get("os thread id", ""), r"^\d+$")
+                # Off-heap memory is its own sample, as dd-trace-js sends it.
+                external = stacks_with(profile, "(external)")
+                self.assertEqual(len(external), 1, external)
+                self.assertEqual(external[0]["frames"], ["(external)"])
+                # Objects that survived from the previous profile are told apart.
+                ages = {s["labels"].get("age") for s in profile["stacks"] if s["frames"] != ["(external)"]}
+                self.assertIn("old", ages)
+                top = go_pprof("-top", files[-2])
+                self.assertEqual(top.returncode, 0, top.stderr)
+                self.assertIn("retainLargeArrays", top.stdout)
+
+    def test_worker_samples_carry_the_worker_thread_label(self):
+        for major, node in node_binaries():
+            with self.subTest(node=major):
+                output = os.path.join(self.directory, f"worker-{major}")
+                result = run([node, node_script("js_worker.js")], env={**FAST, "HEAPAGENT_OUTPUT_DIR": output})
+                self.assertOk(result)
+                self.assertEqual(result.stderr, "")
+                found = []
+                for path in profiles(output, "js"):
+                    found += [s["labels"] for s in stacks_with(summary(path), "workerRetain")]
+                self.assertTrue(found, "no workerRetain samples in any js profile")
+                self.assertTrue(all(labels["thread name"].startswith("Worker #") for labels in found), found)
+                self.assertTrue(all(labels["thread id"] != "0" for labels in found), found)
+
+
+class JsExitTest(AgentTestCase):
+    def test_exit_paths_keep_code_and_output_and_are_not_delayed(self):
+        for major, node in node_binaries():
+            for mode, code in [("natural", 0), ("exit", 3), ("throw", 1), ("sigint", -2)]:
+                with self.subTest(node=major, mode=mode):
+                    output = os.path.join(self.directory, f"{major}-{mode}")
+                    bare = run([node, node_script("js_exit_modes.js"), mode], preload=False)
+                    agent, lag = self.run_timing_exit([node, node_script("js_exit_modes.js"), mode],
+                                                      {**FAST, "HEAPAGENT_PERIOD": "60", "HEAPAGENT_OUTPUT_DIR": output})
+                    self.assertEqual(bare.returncode, code)
+                    self.assertEqual(agent.returncode, code)
+                    self.assertEqual(agent.stdout, bare.stdout)
+                    self.assertEqual(re.sub(r"\d+", "N", agent.stderr), re.sub(r"\d+", "N", bare.stderr))
+                    # From the app's last line to the end of the process.
+                    self.assertLess(lag, 1.0, f"exit took {lag:.2f}s after the app's last line")
+                    files = profiles(output, "js")
+                    if mode != "sigint":
+                        # The final profile is taken where node runs its exit
+                        # handlers; a signal's default action runs none.
+                        self.assertGreaterEqual(len(files), 1, files)
+                        self.assertIn("allocateBeforeExit", summary(files[-1])["functions"])
+
+    def run_timing_exit(self, command, env):
+        """Runs command; returns (CompletedProcess-like, seconds between the
+        'exiting' line on stdout and the process's end)."""
+        from harness import _CLEAN_ENV, LIBRARY
+        full_env = dict(_CLEAN_ENV, LD_PRELOAD=LIBRARY, **env)
+        process = subprocess.Popen(command, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = process.stdout.readline()
+        seen_at = time.monotonic()
+        rest, stderr = process.communicate(timeout=60)
+        lag = time.monotonic() - seen_at
+        return subprocess.CompletedProcess(command, process.returncode, first + rest, stderr), lag
+
+    def test_console_is_byte_identical(self):
+        for major, node in node_binaries():
+            with self.subTest(node=major):
+                bare = run([node, "-e", "console.log(1); console.error(2)"], preload=False)
+                agent = run([node, "-e", "console.log(1); console.error(2)"],
+                            env={"HEAPAGENT_OUTPUT_DIR": os.path.join(self.directory, f"console-{major}")})
+                self.assertEqual((agent.returncode, agent.stdout, agent.stderr),
+                                 (bare.returncode, bare.stdout, bare.stderr))
+
+
+class JsCoexistenceTest(AgentTestCase):
+    def test_app_with_its_own_inspector_keeps_it_and_is_profiled(self):
+        for major, node in node_binaries():
+            with self.subTest(node=major):
+                output = os.path.join(self.directory, f"inspect-{major}")
+                command = [node, "--inspect=127.0.0.1:0", node_script("js_allocations.js")]
+                result = run(command, env={**FAST, "HEAPAGENT_OUTPUT_DIR": output})
+                self.assertOk(result)
+                # The app's own banner, exactly as without the agent; nothing of the agent's.
+                lines = result.stderr.splitlines()
+                self.assertEqual(len(lines), 2, result.stderr)
+                self.assertRegex(lines[0], r"^Debugger listening on ws://127\.0\.0\.1:\d+/[0-9a-f-]{36}$")
+                self.assertTrue(lines[1].startswith("For help, see: "))
+                self.assertIn("retainLargeArrays", summary(profiles(output, "js")[-2])["functions"])
+
+    def test_child_that_inherits_the_environment_but_not_the_agent_has_no_inspector(self):
+        script = ("const {execFileSync} = require('child_process');"
+                  "const env = {...process.env}; delete env.LD_PRELOAD;"
+                  "process.stdout.write(execFileSync(process.execPath, ['-p', "
+                  "'String(require(\"inspector\").url()) + \" \" + String(process.env.NODE_OPTIONS)'], {env}));"
+                  "console.log(' parent:', process.env.NODE_OPTIONS);")
+        result = run(["node", "-e", script], env={"HEAPAGENT_OUTPUT_DIR": self.output, "NODE_OPTIONS": "--no-warnings"})
+        self.assertOk(result)
+        self.assertEqual(result.stdout.strip(), "undefined --no-warnings\n parent: --no-warnings".strip())
+
+    def test_js_profiling_can_be_turned_off(self):
+        result = run(["node", "-p", "String(require('inspector').url())"],
+                     env={"HEAPAGENT_JS": "0", "HEAPAGENT_OUTPUT_DIR": self.output})
+        self.assertOk(result)
+        self.assertEqual(result.stdout, "undefined\n")
+        self.assertEqual(profiles(self.output, "js"), [])
+
+
+class JsDegradeTest(AgentTestCase):
+    def test_a_node_without_an_inspector_gives_one_line_and_native_profiling_goes_on(self):
+        # A program called "node" that is not node: no inspector symbols.
+        impostor = os.path.join(self.directory, "node")
+        shutil.copy(program("retain_known_bytes"), impostor)
+        result = run([impostor], env={"HEAPAGENT_OUTPUT_DIR": self.output, "HEAPAGENT_NATIVE_INTERVAL": "65536"})
+        self.assertOk(result)
+        self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+        self.assertRegex(result.stderr, r"^heapagent: this node has no usable inspector .*JS heap profiling is off\n$")
+        self.assertEqual(len(profiles(self.output, "native")), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()
