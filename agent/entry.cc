@@ -20,6 +20,7 @@
 #include "agent/native_heap_collector.h"
 #include "agent/process_identity.h"
 #include "agent/profile_files.h"
+#include "agent/profile_sink.h"
 #include "cdp/inspector_activation.h"
 #include "cdp/inspector_hooks.h"
 #include "sampling/libdw_api.h"
@@ -34,13 +35,15 @@ constexpr std::chrono::milliseconds kFinalProfileTimeout{3000};
 // How long exit may wait for the JS collector to let go of the inspector when
 // node did not already end the session (it normally has by then).
 constexpr std::chrono::milliseconds kJsDetachTimeout{500};
+// How long exit may wait for queued uploads to finish.
+constexpr std::chrono::milliseconds kExitFlushBudget{2000};
 
 // The running agent of this process. Deliberately never destroyed: other
 // threads may still allocate during and after exit handlers.
 struct RunningAgent {
   Config config;
   std::string service;
-  ProfileFiles* files = nullptr;
+  ProfileSinks* sinks = nullptr;
   NativeHeapCollector* native = nullptr;
   AgentThread* thread = nullptr;
   JsHeapCollector* js = nullptr;
@@ -63,12 +66,13 @@ std::string AbsoluteDirectory(const std::string& directory) {
 
 // Builds the collectors and starts the thread for this process (pid).
 bool LaunchAgent(RunningAgent& agent) {
-  agent.files = new ProfileFiles(agent.config.output_dir, agent.service, static_cast<int>(getpid()),
-                                 agent.config.max_files);
+  agent.sinks = new ProfileSinks;
+  agent.sinks->Add(std::make_unique<FileSink>(std::make_unique<ProfileFiles>(
+      agent.config.output_dir, agent.service, static_cast<int>(getpid()), agent.config.max_files)));
   std::vector<AgentThread::Collector> collectors;
   std::function<void()> warm_up;
   if (NativeSamplerActive()) {
-    NativeHeapCollector* native = agent.native = new NativeHeapCollector(*agent.files);
+    NativeHeapCollector* native = agent.native = new NativeHeapCollector(*agent.sinks);
     collectors.push_back([native](const pprof::ProfileWindow& window, bool is_final) {
       native->Collect(window, is_final);
     });
@@ -83,6 +87,8 @@ void OnExit() {
   if (g_agent == nullptr) return;
   if (g_agent->js != nullptr) g_agent->js->FinishAndWait(kJsDetachTimeout);
   if (g_agent->thread != nullptr) g_agent->thread->FinishAndWait(kFinalProfileTimeout);
+  // Uploads still queued (the final profiles among them) get one bounded try.
+  if (g_agent->sinks != nullptr) g_agent->sinks->Flush(std::chrono::steady_clock::now() + kExitFlushBudget);
 }
 
 // The JS heap over node's own inspector (see cdp/inspector_activation.h).
@@ -102,9 +108,7 @@ void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) 
   options.sampling_interval = agent.config.js_interval;
   options.period = std::chrono::milliseconds(static_cast<int64_t>(agent.config.period_seconds * 1000));
   options.owner = plan.owner;
-  auto files = std::make_unique<ProfileFiles>(agent.config.output_dir, agent.service, static_cast<int>(getpid()),
-                                              agent.config.max_files);
-  auto* js = new JsHeapCollector(options, std::move(files));
+  auto* js = new JsHeapCollector(options, *agent.sinks);
   if (!js->Start()) {
     Log(LogLevel::kError, "could not start the JS heap thread; JS heap profiling is off");
     delete js;

@@ -14,7 +14,6 @@
 #include "cdp/inspector_hooks.h"
 #include "cdp/node_domains.h"
 #include "cdp/sampling_heap_profile.h"
-#include "pprof/gzip.h"
 #include "pprof/js_heap_profile.h"
 #include "sampling/native_sampler.h"
 
@@ -40,9 +39,9 @@ constexpr std::string_view kMemoryUsageParams =
 
 }  // namespace
 
-JsHeapCollector::JsHeapCollector(Options options, std::unique_ptr<ProfileFiles> files)
+JsHeapCollector::JsHeapCollector(Options options, ProfileSinks& sinks)
     : options_(options),
-      files_(std::move(files)),
+      sinks_(sinks),
       window_start_unix_nanos_(UnixNanosNow()) {}
 
 JsHeapCollector::~JsHeapCollector() = default;
@@ -324,8 +323,7 @@ void JsHeapCollector::Collect(bool is_final) {
   options.ages = &ages_;
   const std::string encoded = pprof::BuildJsHeapProfile(threads, options);
   reads.clear();
-  const std::string path = files_->Write("js", pprof::GzipCompress(encoded));
-  if (!path.empty()) Log(LogLevel::kInfo, "wrote %s", path.c_str());
+  sinks_.Deliver({.kind = "js", .window = window, .encoded = encoded, .is_final = is_final});
 }
 
 void JsHeapCollector::Detach() {

@@ -28,7 +28,7 @@
 #include <mutex>
 #include <string>
 
-#include "agent/profile_files.h"
+#include "agent/profile_sink.h"
 #include "cdp/inspector_activation.h"
 #include "pprof/js_sample_ages.h"
 #include "pprof/native_heap_profile.h"
@@ -50,7 +50,7 @@ class JsHeapCollector {
     std::chrono::milliseconds startup_timeout{15'000};
   };
 
-  JsHeapCollector(Options options, std::unique_ptr<ProfileFiles> files);
+  JsHeapCollector(Options options, ProfileSinks& sinks);
   ~JsHeapCollector();
 
   // Starts the thread; false if it could not be created.
@@ -79,7 +79,7 @@ class JsHeapCollector {
   void Detach();
 
   const Options options_;
-  std::unique_ptr<ProfileFiles> files_;
+  ProfileSinks& sinks_;
   std::unique_ptr<cdp::CdpSession> session_;
   pprof::JsSampleAges ages_;  // survival of sampled objects, per thread id
   std::map<std::string, Worker> workers_;  // by CDP worker session id

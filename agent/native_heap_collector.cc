@@ -3,7 +3,6 @@
 #include <sys/auxv.h>
 
 #include "agent/log.h"
-#include "pprof/gzip.h"
 #include "sampling/native_sampler.h"
 
 namespace heapagent {
@@ -19,11 +18,9 @@ void NativeHeapCollector::Collect(const pprof::ProfileWindow& window, bool is_fi
   const NativeHeapSnapshot snapshot = TakeNativeHeapSnapshot();
   const std::string profile = pprof::BuildNativeHeapProfile(snapshot, symbolizer_, window);
   symbolizer_.ReleaseFilePages();
-  const std::string path = files_.Write("native", pprof::GzipCompress(profile));
-  if (!path.empty()) {
-    Log(LogLevel::kInfo, "wrote %s (%zu sites, %zu live samples%s)", path.c_str(), snapshot.sites.size(),
-        snapshot.live_samples, is_final ? ", final" : "");
-  }
+  Log(LogLevel::kDebug, "native heap profile: %zu sites, %zu live samples%s", snapshot.sites.size(),
+      snapshot.live_samples, is_final ? ", final" : "");
+  sinks_.Deliver({.kind = "native", .window = window, .encoded = profile, .is_final = is_final});
 }
 
 }  // namespace heapagent

@@ -1,10 +1,10 @@
 // The native-heap job of each period: snapshot the sampler's tables, build a
-// pprof profile with symbols, gzip it and hand it to the file writer.
+// pprof profile with symbols and hand it to the sinks (files, backends).
 //
 // Thread-safety: none; runs on the agent thread only.
 #pragma once
 
-#include "agent/profile_files.h"
+#include "agent/profile_sink.h"
 #include "pprof/native_heap_profile.h"
 #include "sampling/symbolizer.h"
 
@@ -12,7 +12,7 @@ namespace heapagent {
 
 class NativeHeapCollector {
  public:
-  explicit NativeHeapCollector(ProfileFiles& files) : files_(files) {}
+  explicit NativeHeapCollector(ProfileSinks& sinks) : sinks_(sinks) {}
 
   void Collect(const pprof::ProfileWindow& window, bool is_final);
 
@@ -21,7 +21,7 @@ class NativeHeapCollector {
   void WarmUp();
 
  private:
-  ProfileFiles& files_;
+  ProfileSinks& sinks_;
   Symbolizer symbolizer_;
 };
 

@@ -11,7 +11,9 @@ import unittest
 from harness import (MIB, AgentTestCase, cumulative, go_pprof, node_binaries, node_script, profiles, program, run,
                      summary, value_index)
 
-FAST = {"HEAPAGENT_PERIOD": "0.5", "HEAPAGENT_JS_INTERVAL": "16384"}
+# At 4 KiB the smallest retained amount compared below (~3.5 MiB) has ~900
+# samples: its estimate is within ±4% (one standard deviation).
+FAST = {"HEAPAGENT_PERIOD": "0.5", "HEAPAGENT_JS_INTERVAL": "4096"}
 
 
 def source_line(script, text):
@@ -44,7 +46,7 @@ class JsProfileTest(AgentTestCase):
                 self.assertEqual(profile["sample_types"], [["inuse_samples", "count"], ["inuse_space", "bytes"]])
                 self.assertEqual(profile["default_sample_type"], "inuse_space")
                 self.assertEqual(profile["period_type"], ["space", "bytes"])
-                self.assertEqual(profile["period"], 16384)
+                self.assertEqual(profile["period"], 4096)
                 functions = profile["functions"]
                 for name in ["retainSmallArrays", "retainLargeArrays", "retainStrings", "addRetryInterceptors",
                              "cacheResponse", "makeRows"]:
@@ -151,6 +153,37 @@ class JsCoexistenceTest(AgentTestCase):
                 self.assertEqual(len(lines), 2, result.stderr)
                 self.assertRegex(lines[0], r"^Debugger listening on ws://127\.0\.0\.1:\d+/[0-9a-f-]{36}$")
                 self.assertTrue(lines[1].startswith("For help, see: "))
+                self.assertIn("retainLargeArrays", summary(profiles(output, "js")[-2])["functions"])
+
+    def test_app_that_opens_its_inspector_later_keeps_it_and_is_profiled(self):
+        result = run(["node", "--inspect-port=127.0.0.1:0", node_script("js_open_later.js")],
+                     env={**FAST, "HEAPAGENT_OUTPUT_DIR": self.output})
+        self.assertOk(result)
+        lines = result.stderr.splitlines()
+        self.assertEqual(len(lines), 2, result.stderr)
+        self.assertRegex(lines[0], r"^Debugger listening on ws://127\.0\.0\.1:\d+/")
+        self.assertIn("allocateAfterOpen", summary(profiles(self.output, "js")[-2])["functions"])
+
+    def test_another_profiler_stopping_the_sampler_is_reported_once_and_survived(self):
+        result = run(["node", node_script("js_foreign_stop.js")], env={**FAST, "HEAPAGENT_OUTPUT_DIR": self.output})
+        self.assertOk(result)
+        lines = result.stderr.splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertRegex(lines[0], r"^heapagent: V8's sampling heap profiler was stopped by someone else")
+        # Sampling resumed: the last periodic profile has the app's samples again.
+        self.assertIn("keepAllocating", summary(profiles(self.output, "js")[-2])["functions"])
+
+    def test_disable_sigusr1_does_not_matter(self):
+        # The agent never uses SIGUSR1 (node 22+ has --disable-sigusr1).
+        for major, node in node_binaries():
+            if int(major) < 22:
+                continue
+            with self.subTest(node=major):
+                output = os.path.join(self.directory, f"nosigusr1-{major}")
+                result = run([node, "--disable-sigusr1", node_script("js_allocations.js")],
+                             env={**FAST, "HEAPAGENT_OUTPUT_DIR": output})
+                self.assertOk(result)
+                self.assertEqual(result.stderr, "")
                 self.assertIn("retainLargeArrays", summary(profiles(output, "js")[-2])["functions"])
 
     def test_child_that_inherits_the_environment_but_not_the_agent_has_no_inspector(self):
