@@ -32,6 +32,12 @@ install_build_dependencies() {
   command -v npm >/dev/null 2>&1 || install_missing_packages npm
 }
 
+# What only the tests need: Debian's Chromium, to load the CLI's HTML
+# reports headless and check what they render.
+install_test_dependencies() {
+  install_missing_packages chromium
+}
+
 # Installs node MAJOR from the npm registry's `node` package into
 # .cache/node/MAJOR (once) and prints the binary's path. The JS tests run on
 # every node in HEAPAGENT_TEST_NODES.

@@ -12,6 +12,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$HEAPAGENT_ROOT"
 
 install_build_dependencies
+install_test_dependencies
 # The JS integration tests run on the machine's node and on 22 and 24.
 HEAPAGENT_TEST_NODES="$(command -v node)"
 for major in 22 24; do
