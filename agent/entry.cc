@@ -96,6 +96,7 @@ void OnExit() {
 void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) {
   const cdp::InspectorPlan plan =
       cdp::PlanInspector(NodeFlags(identity.arguments), std::getenv("NODE_OPTIONS"), cdp::NodeHasInspector());
+  if (plan.owner == cdp::InspectorOwner::kNotNeeded) return;
   if (plan.owner == cdp::InspectorOwner::kUnavailable) {
     // Other executables (HEAPAGENT_PROCESS=*) simply have no JS heap.
     if (identity.executable_name.rfind("node", 0) == 0) {

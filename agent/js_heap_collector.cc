@@ -333,10 +333,14 @@ void JsHeapCollector::Detach() {
 }
 
 void JsHeapCollector::FinishAndWait(milliseconds timeout) {
+  {
+    std::lock_guard lock(mutex_);
+    finish_requested_ = true;
+    wake_.notify_all();
+  }
+  // After finish_requested_: the thread must see it when the wait ends.
   cdp::StopWaitingForInspectorUrl();
   std::unique_lock lock(mutex_);
-  finish_requested_ = true;
-  wake_.notify_all();
   wake_.wait_for(lock, timeout, [this] { return finished_; });
 }
 

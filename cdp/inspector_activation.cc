@@ -18,6 +18,15 @@ bool IsInspectorFlag(std::string_view flag) {
   return false;
 }
 
+bool IsNoJsFlag(std::string_view flag) {
+  static constexpr std::array<std::string_view, 8> kFlags = {"--version", "-v", "--help", "-h",
+                                                             "--v8-options", "--check", "-c", "--completion-bash"};
+  for (std::string_view known : kFlags) {
+    if (flag == known) return true;
+  }
+  return false;
+}
+
 namespace {
 
 // Splits NODE_OPTIONS the way node does for our purpose: whitespace-separated
@@ -43,6 +52,12 @@ InspectorPlan PlanInspector(const std::vector<std::string>& node_flags, const ch
                             bool node_has_inspector) {
   InspectorPlan plan;
   if (!node_has_inspector) return plan;
+  for (const std::string& flag : node_flags) {
+    if (IsNoJsFlag(flag)) {
+      plan.owner = InspectorOwner::kNotNeeded;
+      return plan;
+    }
+  }
   for (const std::string& flag : node_flags) {
     if (IsInspectorFlag(flag)) {
       plan.owner = InspectorOwner::kApp;

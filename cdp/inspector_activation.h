@@ -27,6 +27,7 @@ enum class InspectorOwner {
   kAgent,        // the agent opens it through NODE_OPTIONS
   kApp,          // the app has its own inspector flags; the agent follows
   kUnavailable,  // this node has no inspector (or is too old): no JS heap over CDP
+  kNotNeeded,    // node will run no JS (--version, --help, --check...): nothing to profile
 };
 
 struct InspectorPlan {
@@ -44,6 +45,9 @@ inline constexpr std::string_view kAgentInspectorFlags = "--inspect=127.0.0.1:0 
 // the NODE_OPTIONS value or null; `node_has_inspector`: see NodeHasInspector.
 InspectorPlan PlanInspector(const std::vector<std::string>& node_flags, const char* node_options,
                             bool node_has_inspector);
+
+// True if `flag` makes node print something and exit, or only check syntax.
+bool IsNoJsFlag(std::string_view flag);
 
 // True if `flag` (e.g. "--inspect-brk=0.0.0.0:9230") is an inspector flag.
 bool IsInspectorFlag(std::string_view flag);

@@ -37,6 +37,15 @@ TEST(InspectorActivationTest, LookalikesAreNotInspectorFlags) {
   EXPECT_EQ(PlanInspector({"--title=--inspect"}, "--title=x--inspect", true).owner, InspectorOwner::kAgent);
 }
 
+TEST(InspectorActivationTest, NodeThatRunsNoJsNeedsNoInspector) {
+  for (const char* flag : {"--version", "-v", "--help", "-h", "--v8-options", "--check", "-c"}) {
+    SCOPED_TRACE(flag);
+    EXPECT_EQ(PlanInspector({flag}, nullptr, true).owner, InspectorOwner::kNotNeeded);
+  }
+  EXPECT_EQ(PlanInspector({"--expose-gc", "--check"}, "--inspect", true).owner, InspectorOwner::kNotNeeded);
+  EXPECT_FALSE(IsNoJsFlag("--version-x"));
+}
+
 TEST(InspectorActivationTest, NoInspectorInThisNodeMeansNoPlan) {
   const InspectorPlan plan = PlanInspector({}, nullptr, false);
   EXPECT_EQ(plan.owner, InspectorOwner::kUnavailable);
