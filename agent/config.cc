@@ -41,6 +41,34 @@ bool ParseFinite(std::string_view digits, double& number) {
   return error == std::errc() && end == digits.data() + digits.size() && std::isfinite(number);
 }
 
+// "http://host[:port][/path]" or "https://...": a scheme we can speak and a
+// non-empty host, nothing that could not be part of a URL.
+bool IsHttpUrl(std::string_view url) {
+  std::string_view rest;
+  if (url.rfind("http://", 0) == 0) rest = url.substr(7);
+  else if (url.rfind("https://", 0) == 0) rest = url.substr(8);
+  else return false;
+  if (rest.empty() || rest[0] == '/' || rest[0] == ':') return false;
+  for (char c : url) {
+    if (!std::isgraph(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// A host name or IP literal for DD_AGENT_HOST: printable, no URL syntax.
+bool IsHostName(std::string_view host) {
+  if (host.empty() || host.size() > 253) return false;
+  for (char c : host) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != ':' && c != '_') return false;
+  }
+  return true;
+}
+
+std::string WithoutTrailingSlashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
 std::string Quote(const char* value) {
   std::string quoted = "'";
   for (const char* c = value; *c && quoted.size() < 64; ++c) quoted += std::isprint(static_cast<unsigned char>(*c)) ? *c : '?';
@@ -162,7 +190,10 @@ Config ParseConfig(const EnvironmentLookup& lookup, std::vector<std::string>& pr
     if (seconds && *seconds >= 0.2 && *seconds <= 86400) config.period_seconds = *seconds;
     else reject("HEAPAGENT_PERIOD", value, "a duration between 0.2s and 24h (e.g. 60, 10s, 2m)", "60s");
   }
-  if (const char* value = get("HEAPAGENT_OUTPUT_DIR")) config.output_dir = value;
+  if (const char* value = get("HEAPAGENT_OUTPUT_DIR")) {
+    config.output_dir = value;
+    config.output_dir_set = true;
+  }
   if (const char* value = get("HEAPAGENT_SERVICE")) config.service = value;
   else if (const char* dd_service = get("DD_SERVICE")) config.service = dd_service;
   if (const char* value = get("HEAPAGENT_MAX_FILES")) {
@@ -171,6 +202,64 @@ Config ParseConfig(const EnvironmentLookup& lookup, std::vector<std::string>& pr
     else reject("HEAPAGENT_MAX_FILES", value, "an integer between 1 and 1000000", "120");
   }
   if (const char* value = get("HEAPAGENT_PROCESS")) config.processes = value;
+
+  // Identity shared with dd-trace: our own variable first, then Datadog's.
+  const auto own_or_datadog = [&](const char* own, const char* datadog) -> std::string {
+    if (const char* value = get(own)) return value;
+    if (const char* value = get(datadog)) return value;
+    return "";
+  };
+  config.env = own_or_datadog("HEAPAGENT_ENV", "DD_ENV");
+  config.version = own_or_datadog("HEAPAGENT_VERSION", "DD_VERSION");
+  config.tags = own_or_datadog("HEAPAGENT_TAGS", "DD_TAGS");
+
+  if (const char* value = get("HEAPAGENT_PYROSCOPE_URL")) {
+    if (IsHttpUrl(value)) config.pyroscope_url = WithoutTrailingSlashes(value);
+    else reject("HEAPAGENT_PYROSCOPE_URL", value, "an http:// or https:// URL (e.g. http://pyroscope:4040)",
+                "no Pyroscope upload");
+  }
+  // Credentials are never quoted back: they would end up in the app's logs.
+  if (const char* value = get("HEAPAGENT_PYROSCOPE_USER")) config.pyroscope_user = value;
+  if (const char* value = get("HEAPAGENT_PYROSCOPE_PASSWORD")) config.pyroscope_password = value;
+  if (const char* value = get("HEAPAGENT_PYROSCOPE_TOKEN")) config.pyroscope_token = value;
+  if (const char* value = get("HEAPAGENT_PYROSCOPE_TENANT")) config.pyroscope_tenant = value;
+
+  if (const char* value = get("HEAPAGENT_DATADOG")) {
+    if (auto enabled = ParseBoolean(value)) config.datadog_enabled = *enabled;
+    else reject("HEAPAGENT_DATADOG", value, "a boolean (1/0, true/false)", "0");
+  }
+  // The agent's address, read the way dd-trace reads it.
+  std::string agent_host = "127.0.0.1";
+  int64_t agent_port = 8126;
+  if (const char* value = get("DD_AGENT_HOST")) {
+    if (IsHostName(value)) agent_host = value;
+    else reject("DD_AGENT_HOST", value, "a host name or IP address", "127.0.0.1");
+  }
+  if (const char* value = get("DD_TRACE_AGENT_PORT")) {
+    auto port = ParseInteger(value);
+    if (port && *port >= 1 && *port <= 65535) agent_port = *port;
+    else reject("DD_TRACE_AGENT_PORT", value, "a port between 1 and 65535", "8126");
+  }
+  const bool ipv6 = agent_host.find(':') != std::string::npos;
+  config.datadog_agent_url =
+      "http://" + (ipv6 ? "[" + agent_host + "]" : agent_host) + ":" + std::to_string(agent_port);
+  if (const char* value = get("DD_TRACE_AGENT_URL")) {
+    const std::string_view url = value;
+    if (IsHttpUrl(url)) config.datadog_agent_url = WithoutTrailingSlashes(value);
+    else if (url.rfind("unix:///", 0) == 0 && url.size() > 8) config.datadog_agent_url = value;
+    else reject("DD_TRACE_AGENT_URL", value, "an http://, https:// or unix:///path URL", config.datadog_agent_url);
+  }
+
+  if (const char* value = get("HEAPAGENT_UPLOAD_QUEUE_BYTES")) {
+    auto bytes = ParseByteSize(value);
+    if (bytes && *bytes >= (uint64_t{64} << 10) && *bytes <= (uint64_t{1} << 30)) config.upload_queue_bytes = *bytes;
+    else reject("HEAPAGENT_UPLOAD_QUEUE_BYTES", value, "a size between 64KiB and 1GiB (e.g. 8MiB)", "8MiB");
+  }
+  if (const char* value = get("HEAPAGENT_UPLOAD_TIMEOUT")) {
+    auto seconds = ParseDuration(value);
+    if (seconds && *seconds >= 0.1 && *seconds <= 300) config.upload_timeout_seconds = *seconds;
+    else reject("HEAPAGENT_UPLOAD_TIMEOUT", value, "a duration between 100ms and 5m (e.g. 10s)", "10s");
+  }
   return config;
 }
 

@@ -30,6 +30,26 @@ struct Config {
   int max_files = 120;                  // HEAPAGENT_MAX_FILES, per process and kind
   std::string processes = "node,nodejs";  // HEAPAGENT_PROCESS: executable name patterns
   LogLevel log_level = LogLevel::kWarn;   // HEAPAGENT_LOG
+
+  // Uploads (agent/exporters/). Files stay on when no backend is configured,
+  // or when HEAPAGENT_OUTPUT_DIR is given explicitly.
+  bool output_dir_set = false;          // HEAPAGENT_OUTPUT_DIR was given
+  std::string env;                      // HEAPAGENT_ENV, else DD_ENV
+  std::string version;                  // HEAPAGENT_VERSION, else DD_VERSION
+  std::string tags;                     // HEAPAGENT_TAGS, else DD_TAGS: "key:value,key2:value2"
+  std::string pyroscope_url;            // HEAPAGENT_PYROSCOPE_URL, http(s)://host[:port][/prefix]; empty = off
+  std::string pyroscope_user;           // HEAPAGENT_PYROSCOPE_USER (basic auth)
+  std::string pyroscope_password;       // HEAPAGENT_PYROSCOPE_PASSWORD (basic auth)
+  std::string pyroscope_token;          // HEAPAGENT_PYROSCOPE_TOKEN (bearer; wins over basic auth)
+  std::string pyroscope_tenant;         // HEAPAGENT_PYROSCOPE_TENANT (X-Scope-OrgID)
+  bool datadog_enabled = false;         // HEAPAGENT_DATADOG
+  // DD_TRACE_AGENT_URL (http://, https://, unix:///path), else
+  // http://DD_AGENT_HOST:DD_TRACE_AGENT_PORT.
+  std::string datadog_agent_url = "http://127.0.0.1:8126";
+  uint64_t upload_queue_bytes = 8 << 20;  // HEAPAGENT_UPLOAD_QUEUE_BYTES, per backend
+  double upload_timeout_seconds = 10;     // HEAPAGENT_UPLOAD_TIMEOUT, per attempt
+
+  bool any_backend() const { return !pyroscope_url.empty() || datadog_enabled; }
 };
 
 using EnvironmentLookup = std::function<const char*(const char* name)>;

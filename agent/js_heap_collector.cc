@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 #include <string_view>
 #include <vector>
 
@@ -36,6 +37,19 @@ constexpr milliseconds kExitGrace{3'000};
 
 constexpr std::string_view kMemoryUsageParams =
     R"json({"expression":"process.memoryUsage()","returnByValue":true,"silent":true,"includeCommandLineAPI":false})json";
+
+// @datadog/pprof (dd-trace, Pyroscope's Node SDK) drives V8's heap sampler
+// from a native addon; its .node file shows in the process's mappings.
+bool DatadogPprofLoaded() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.find("@datadog/pprof") != std::string::npos || line.find("/pprof-nodejs/") != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -250,6 +264,16 @@ void JsHeapCollector::AdoptNewWorkers() {
 }
 
 void JsHeapCollector::Collect(bool is_final) {
+  if (!reported_datadog_pprof_ && !is_final && DatadogPprofLoaded()) {
+    // V8 has one sampler per isolate: dd-trace's reads now read the one the
+    // agent started over the inspector, whose flags force a full GC per read.
+    Log(LogLevel::kWarn,
+        "@datadog/pprof (dd-trace or Pyroscope's Node SDK) is loaded in this process and shares V8's one heap "
+        "sampler with heapagent: its reads now force a full GC and sample every %llu bytes; run one JS heap "
+        "profiler per process (HEAPAGENT_JS=0 leaves the JS heap to it)",
+        static_cast<unsigned long long>(options_.sampling_interval));
+    reported_datadog_pprof_ = true;
+  }
   const milliseconds timeout = is_final ? kFinalReadTimeout : kPeriodicReadTimeout;
   const pprof::ProfileWindow window{window_start_unix_nanos_, UnixNanosNow()};
   window_start_unix_nanos_ = window.end_unix_nanos;

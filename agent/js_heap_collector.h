@@ -86,6 +86,7 @@ class JsHeapCollector {
   int64_t window_start_unix_nanos_ = 0;
   bool reported_foreign_sampler_ = false;
   bool reported_stopped_sampler_ = false;
+  bool reported_datadog_pprof_ = false;
 
   std::mutex mutex_;
   std::condition_variable wake_;

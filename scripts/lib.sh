@@ -24,7 +24,7 @@ install_missing_packages() {
 # Everything needed to build the agent and run its tests.
 install_build_dependencies() {
   install_missing_packages build-essential cmake pkg-config ca-certificates \
-    libunwind-dev libdw-dev zlib1g-dev libwebsocketpp-dev libasio-dev libsimdjson-dev \
+    libunwind-dev libdw-dev zlib1g-dev libwebsocketpp-dev libasio-dev libsimdjson-dev libcurl4-openssl-dev \
     libprotobuf-dev protobuf-compiler libgtest-dev libbenchmark-dev \
     golang-go clang libclang-rt-14-dev python3
   # node: the machine's own if it has one, else Debian's.
@@ -50,6 +50,19 @@ install_node_major() {
     (cd "$prefix" && npm install --no-audit --no-fund --silent "node@$major" >/dev/null)
   fi
   "$binary" --version >/dev/null && echo "$binary"
+}
+
+# Installs an npm package into .cache/npm (once) for the tests, e.g. the
+# @datadog/pprof heap profiler the agent must detect and report.
+install_npm_package() {
+  local package="$1" prefix="$HEAPAGENT_ROOT/.cache/npm"
+  local name="${package%@*}"
+  if [ ! -d "$prefix/node_modules/$name" ]; then
+    say "installing $package from the npm registry into $prefix"
+    mkdir -p "$prefix"
+    (cd "$prefix" && npm install --no-audit --no-fund --silent "$package" >/dev/null)
+  fi
+  [ -d "$prefix/node_modules/$name" ]
 }
 
 # configure_and_build DIR [cmake args...]

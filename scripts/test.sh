@@ -24,6 +24,9 @@ for major in 22 24; do
   fi
 done
 export HEAPAGENT_TEST_NODES
+# dd-trace's heap profiler, for the test that the agent detects and reports it.
+install_npm_package "@datadog/pprof@5" || { say "could not install @datadog/pprof from the npm registry"; exit 1; }
+export HEAPAGENT_TEST_NODE_MODULES="$HEAPAGENT_ROOT/.cache/npm/node_modules"
 jobs="$(nproc)"
 failed=()
 

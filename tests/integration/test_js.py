@@ -186,6 +186,17 @@ class JsCoexistenceTest(AgentTestCase):
                 self.assertEqual(result.stderr, "")
                 self.assertIn("retainLargeArrays", summary(profiles(output, "js")[-2])["functions"])
 
+    @unittest.skipUnless(os.environ.get("HEAPAGENT_TEST_NODE_MODULES"), "HEAPAGENT_TEST_NODE_MODULES not set")
+    def test_datadog_pprof_in_the_same_process_is_detected_and_reported(self):
+        result = run(["node", node_script("js_with_datadog_pprof.js")],
+                     env={**FAST, "HEAPAGENT_OUTPUT_DIR": self.output,
+                          "NODE_PATH": os.environ["HEAPAGENT_TEST_NODE_MODULES"]})
+        self.assertOk(result)
+        lines = result.stderr.splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertRegex(lines[0], r"^heapagent: @datadog/pprof .* is loaded in this process and shares V8's one heap")
+        self.assertGreaterEqual(len(profiles(self.output, "js")), 2)
+
     def test_child_that_inherits_the_environment_but_not_the_agent_has_no_inspector(self):
         script = ("const {execFileSync} = require('child_process');"
                   "const env = {...process.env}; delete env.LD_PRELOAD;"
