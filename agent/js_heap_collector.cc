@@ -101,7 +101,7 @@ void JsHeapCollector::Run() {
         if (next < now) next = now + options_.period;
       }
       if (!session_->IsOpen()) {
-        Log(LogLevel::kWarn, "the inspector connection closed; JS heap profiling is off");
+        Log(LogLevel::kWarn, "node closed its inspector (the app called inspector.close()?); JS heap profiling is off");
         break;
       }
     }
@@ -157,6 +157,10 @@ bool JsHeapCollector::Attach() {
     return false;
   }
   session_ = std::move(connected.session);
+  session_->SetCloseHandler([this](const std::string&) {
+    std::lock_guard lock(mutex_);
+    wake_.notify_all();  // WaitForWork re-checks IsOpen
+  });
   cdp::SetOwnSessionSocket(session_->native_socket());
 
   // Node must tell the agent when it waits for debuggers at exit, instead of

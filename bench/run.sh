@@ -34,6 +34,12 @@ done
 
 log() { echo "[bench] $*" >&2; }
 
+# The comparison points: heaptrack, jemalloc (built with profiling in
+# Debian) and GNU time, from Debian, when missing.
+# shellcheck source=../scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
+install_missing_packages heaptrack libjemalloc2 time libbenchmark-dev >&2
+
 # --- Build (incremental; a no-op when everything is up to date) -------------
 if [[ ! -f $BUILD_DIR/CMakeCache.txt ]]; then
   log "configuring $BUILD_DIR"

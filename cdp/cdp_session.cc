@@ -46,6 +46,19 @@ void CdpSession::SetEventHandler(EventHandler handler) {
   event_handler_ = std::move(shared);
 }
 
+void CdpSession::SetCloseHandler(CloseHandler handler) {
+  auto shared = handler ? std::make_shared<const CloseHandler>(std::move(handler)) : nullptr;
+  bool already_closed;
+  std::string reason;
+  {
+    std::lock_guard lock(mutex_);
+    already_closed = closed_;
+    reason = close_reason_;
+    if (!already_closed) close_handler_ = shared;
+  }
+  if (already_closed && shared) (*shared)(reason);  // it closed before the handler was set
+}
+
 CallResult CdpSession::Call(std::string_view method, std::string_view params_json,
                             std::chrono::milliseconds timeout) {
   return Send({}, method, params_json, timeout);
@@ -120,18 +133,25 @@ std::string CdpSession::close_reason() const {
 int CdpSession::native_socket() const { return client_ ? client_->native_socket() : -1; }
 
 void CdpSession::FailEverything(const std::string& reason) {
-  std::lock_guard lock(mutex_);
-  if (!closed_) {
-    closed_ = true;
-    close_reason_ = reason;
+  std::shared_ptr<const CloseHandler> close_handler;
+  std::string final_reason;
+  {
+    std::lock_guard lock(mutex_);
+    if (!closed_) {
+      closed_ = true;
+      close_reason_ = reason;
+      close_handler.swap(close_handler_);  // runs once, on the first close
+    }
+    final_reason = close_reason_;
+    for (auto& [id, pending] : pending_) {
+      pending->done = true;
+      pending->result = {false, {}, "connection closed: " + close_reason_};
+      pending->finished.notify_all();
+    }
+    pending_.clear();
+    envelope_to_inner_id_.clear();
   }
-  for (auto& [id, pending] : pending_) {
-    pending->done = true;
-    pending->result = {false, {}, "connection closed: " + close_reason_};
-    pending->finished.notify_all();
-  }
-  pending_.clear();
-  envelope_to_inner_id_.clear();
+  if (close_handler) (*close_handler)(final_reason);
 }
 
 // --- I/O thread ---------------------------------------------------------------

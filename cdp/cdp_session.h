@@ -71,6 +71,12 @@ class CdpSession {
   // run once more, on the I/O thread when this returns.
   void SetEventHandler(EventHandler handler);
 
+  // Runs once when the session closes, for whatever reason (the peer, the
+  // network, Close), with the reason; on the I/O thread or Close's caller.
+  // Must not block. Set it right after Connect.
+  using CloseHandler = std::function<void(const std::string& reason)>;
+  void SetCloseHandler(CloseHandler handler);
+
   // Sends {"id":N,"method":method,"params":params_json} and waits for its
   // reply at most `timeout`. `params_json` is a JSON object's text ("" = {}).
   // Fails at once if the session is closed, and as soon as the connection
@@ -128,6 +134,7 @@ class CdpSession {
   bool closed_ = false;
   std::string close_reason_;
   std::shared_ptr<const EventHandler> event_handler_;
+  std::shared_ptr<const CloseHandler> close_handler_;
 
   std::atomic<std::thread::id> io_thread_id_{};
   std::atomic<uint64_t> malformed_messages_{0};

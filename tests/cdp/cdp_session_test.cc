@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <atomic>
 #include <future>
 #include <map>
 #include <mutex>
@@ -312,6 +313,26 @@ TEST(CdpSession, PendingCallFailsFastWhenServerClosesMidReply) {
   EXPECT_FALSE(late.ok);
   EXPECT_NE(late.error.find("connection closed"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - after, 100ms);
+}
+
+TEST(CdpSession, CloseHandlerRunsOnceWhenThePeerCloses) {
+  FakeInspector server([](FakeConnection& connection) { connection.CloseTcp(); });
+  auto session = MustConnect(server);
+  ASSERT_TRUE(session);
+  std::promise<std::string> closed;
+  std::atomic<int> calls{0};
+  session->SetCloseHandler([&](const std::string& reason) {
+    if (calls.fetch_add(1) == 0) closed.set_value(reason);
+  });
+  auto reason = closed.get_future();
+  ASSERT_EQ(reason.wait_for(10s), std::future_status::ready);
+  EXPECT_FALSE(reason.get().empty());
+  session->Close(500ms);  // a later Close does not run it again
+  EXPECT_EQ(calls.load(), 1);
+  // Set after the close: runs at once with the reason.
+  std::string late_reason;
+  session->SetCloseHandler([&](const std::string& reason) { late_reason = reason; });
+  EXPECT_FALSE(late_reason.empty());
 }
 
 TEST(CdpSession, CallTimesOutAtItsTimeoutAgainstSilentServer) {

@@ -164,6 +164,13 @@ class JsCoexistenceTest(AgentTestCase):
         self.assertRegex(lines[0], r"^Debugger listening on ws://127\.0\.0\.1:\d+/")
         self.assertIn("allocateAfterOpen", summary(profiles(self.output, "js")[-2])["functions"])
 
+    def test_app_closing_the_inspector_is_not_blocked_and_gets_one_line(self):
+        result = run(["node", node_script("js_close_inspector.js")], env={**FAST, "HEAPAGENT_OUTPUT_DIR": self.output},
+                     timeout=60)
+        self.assertOk(result)
+        self.assertEqual(result.stdout, "closed, url undefined\nstill running\n")
+        self.assertRegex(result.stderr, r"^heapagent: node closed its inspector .*JS heap profiling is off\n$")
+
     def test_another_profiler_stopping_the_sampler_is_reported_once_and_survived(self):
         result = run(["node", node_script("js_foreign_stop.js")], env={**FAST, "HEAPAGENT_OUTPUT_DIR": self.output})
         self.assertOk(result)
