@@ -204,9 +204,9 @@ TEST(ProfileDataTest, ReadsWhatLibprotobufWritesIncludingUnpackedFieldsAndAnyFie
 }
 
 TEST(ProfileDataTest, ReadsGoRuntimeHeapProfile) {
-  // data/go_runtime_heap.pb.gz: runtime/pprof's "heap" profile of
+  // data/go_runtime_heap.pprof.gz: runtime/pprof's "heap" profile of
   // data/go_runtime_heap.go.txt (8 MB retained by main.leakyCache).
-  const ProfileData p = DecodeOrDie(Fixture("go_runtime_heap.pb.gz"));
+  const ProfileData p = DecodeOrDie(Fixture("go_runtime_heap.pprof.gz"));
   ASSERT_EQ(p.sample_types.size(), 4u);
   EXPECT_EQ(p.sample_types[0], (ValueTypeData{"alloc_objects", "count"}));
   EXPECT_EQ(p.sample_types[3], (ValueTypeData{"inuse_space", "bytes"}));
@@ -224,9 +224,9 @@ TEST(ProfileDataTest, ReadsGoRuntimeHeapProfile) {
 }
 
 TEST(ProfileDataTest, ReadsGoToolPprofProtoOutputAndItsRoundTrip) {
-  // data/go_tool_pprof_proto.pb.gz: `go tool pprof -proto` of the same file.
-  const ProfileData original = DecodeOrDie(Fixture("go_runtime_heap.pb.gz"));
-  const ProfileData rewritten = DecodeOrDie(Fixture("go_tool_pprof_proto.pb.gz"));
+  // data/go_tool_pprof_proto.pprof.gz: `go tool pprof -proto` of the same file.
+  const ProfileData original = DecodeOrDie(Fixture("go_runtime_heap.pprof.gz"));
+  const ProfileData rewritten = DecodeOrDie(Fixture("go_tool_pprof_proto.pprof.gz"));
   auto total = [](const ProfileData& p) {
     int64_t sum = 0;
     for (const SampleData& s : p.samples) sum += s.values[3];

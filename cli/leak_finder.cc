@@ -1,0 +1,257 @@
+// Per-site series and ranking of leak suspects; see leak_finder.h.
+#include "cli/leak_finder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+namespace heapagent::cli {
+namespace {
+
+// Where a profile keeps the numbers the leak finder needs.
+struct ValueColumns {
+  int bytes = -1;    // in-use bytes
+  int samples = -1;  // JS: raw sample count
+  int objects = -1;  // native: unsampled object count
+};
+
+ValueColumns FindColumns(const pprof::ProfileData& profile) {
+  ValueColumns columns;
+  for (const char* name : {"inuse_space", "space", "inuse-space", "heap-space"}) {
+    if (columns.bytes < 0) columns.bytes = profile.SampleTypeIndex(name);
+  }
+  if (columns.bytes < 0) {
+    for (size_t i = 0; i < profile.sample_types.size(); ++i) {
+      if (profile.sample_types[i].unit == "bytes") columns.bytes = static_cast<int>(i);
+    }
+  }
+  columns.samples = profile.SampleTypeIndex("inuse_samples");
+  for (const char* name : {"inuse_objects", "objects", "inuse-objects"}) {
+    if (columns.objects < 0) columns.objects = profile.SampleTypeIndex(name);
+  }
+  return columns;
+}
+
+// Number of samples behind an unsampled (objects, bytes) estimate: each
+// sample of a block of s bytes stands for 1/p blocks, p = 1 - exp(-s/period).
+double SamplesBehind(double objects, double bytes, double period) {
+  if (objects <= 0) return 0;
+  if (period <= 0) return objects;
+  const double average_size = bytes / objects;
+  return objects * -std::expm1(-average_size / period);
+}
+
+bool IsAllocatorFrame(const Frame& frame) {
+  static const std::set<std::string, std::less<>> kAllocators = {
+      "malloc", "calloc", "realloc", "reallocarray", "posix_memalign", "aligned_alloc", "memalign",
+      "valloc", "pvalloc", "operator new", "operator new[]", "__libc_malloc", "__libc_calloc",
+      "__libc_realloc", "strdup", "strndup"};
+  std::string_view name = frame.function;
+  if (const size_t paren = name.find('('); paren != std::string_view::npos && paren > 0) name = name.substr(0, paren);
+  return kAllocators.contains(name);
+}
+
+struct SiteSeries {
+  Frame site;
+  std::vector<double> bytes, samples, old_bytes, old_samples;
+  // Stack key -> bytes, in each of the last two profiles (the last may be an
+  // exit profile, not analysed).
+  std::map<std::string, double> last_stack_bytes[2];
+  std::map<std::string, std::vector<Frame>> stacks;
+  bool has_age = false;
+};
+
+// Frames of a native stack that identify its site: deep enough to tell the
+// callers of a shared allocator apart, shallow enough that one site is not
+// split by unrelated differences far up the stack.
+constexpr size_t kNativeSiteDepth = 16;
+
+std::string StackKey(const std::vector<Frame>& frames) {
+  std::string key;
+  for (const Frame& frame : frames) key += frame.function + '\x1f' + frame.file + '\x1e';
+  return key;
+}
+
+// The allocation site of a stack, and the key its series is kept under.
+// nullopt: a placeholder sample (off-heap total, truncated stack) that names
+// no code.
+std::optional<std::pair<std::string, Frame>> SiteOf(HeapKind kind, const std::vector<Frame>& stack) {
+  size_t leaf = 0;
+  if (kind == HeapKind::kNative) {
+    while (leaf + 1 < stack.size() && IsAllocatorFrame(stack[leaf])) ++leaf;
+  }
+  if (leaf >= stack.size() || stack[leaf].kind == FrameKind::kPlaceholder) return std::nullopt;
+  if (kind == HeapKind::kJs) {
+    // node's own modules (node:buffer) and V8's builtins (no script) allocate
+    // on behalf of their caller: the site is the innermost frame of the
+    // application's code, when there is one.
+    for (size_t i = leaf; i < stack.size(); ++i) {
+      const Frame& frame = stack[i];
+      if (frame.kind == FrameKind::kJs && !frame.file.empty() && !frame.file.starts_with("node:")) {
+        leaf = i;
+        break;
+      }
+    }
+    return std::make_pair(stack[leaf].function + '\x1f' + stack[leaf].file, stack[leaf]);
+  }
+  // Native: the symbolized frames from the allocation site up. V8's
+  // generated code (bare JIT addresses, Builtins_* trampolines) is left out
+  // of the key: it changes as V8 tiers JS code up, and one site would
+  // otherwise split into many short series.
+  std::vector<Frame> symbolized;
+  for (size_t i = leaf; i < stack.size() && symbolized.size() < kNativeSiteDepth; ++i) {
+    if (stack[i].symbolized && !stack[i].function.starts_with("Builtins_")) symbolized.push_back(stack[i]);
+  }
+  return std::make_pair(StackKey(symbolized), stack[leaf]);
+}
+
+std::vector<SeriesPoint> Points(const std::vector<double>& minutes, const std::vector<double>& bytes,
+                                const std::vector<double>& samples, double one_sample_bytes) {
+  std::vector<SeriesPoint> points;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    // Poisson: relative error 1/sqrt(n). An empty point could still hide
+    // about one sample's worth.
+    const double se = samples[i] >= 1 ? bytes[i] / std::sqrt(samples[i]) : one_sample_bytes;
+    points.push_back({.minutes = minutes[i], .value = bytes[i], .standard_error = std::max(se, 1.0)});
+  }
+  return points;
+}
+
+bool IsExitProfile(const pprof::ProfileData& last, double last_total, double previous_total) {
+  for (const std::string& comment : last.comments) {
+    if (comment.find("at process exit") != std::string::npos) return true;
+  }
+  return last_total < previous_total / 2;
+}
+
+void AnalyseSeries(const ProfileSeries& series, const LeakOptions& options, LeakReport* report) {
+  const size_t n = series.profiles.size();
+  HeapTimeline timeline{.kind = series.kind, .minutes = {}, .in_use_bytes = {}, .files = {}};
+  std::unordered_map<std::string, SiteSeries> sites;
+  double period_sum = 0, weight_sum = 0, weight_samples = 0;
+
+  const int64_t first_time = series.profiles.front().data.time_nanos;
+  for (size_t i = 0; i < n; ++i) {
+    const pprof::ProfileData& profile = series.profiles[i].data;
+    const ValueColumns columns = FindColumns(profile);
+    timeline.minutes.push_back(first_time != 0 && profile.time_nanos != 0
+                                   ? static_cast<double>(profile.time_nanos - first_time) / 60e9
+                                   : static_cast<double>(i));
+    timeline.files.push_back(series.profiles[i].path);
+    period_sum += static_cast<double>(profile.period);
+    double total = 0;
+    if (columns.bytes < 0) {
+      timeline.in_use_bytes.push_back(0);
+      continue;
+    }
+    StackResolver resolver(profile);
+    for (const pprof::SampleData& sample : profile.samples) {
+      const double bytes = static_cast<double>(sample.values[columns.bytes]);
+      total += bytes;
+      const std::vector<Frame> stack = resolver.LeafFirst(sample);
+      const auto site = SiteOf(series.kind, stack);
+      if (!site) continue;
+      double samples = 0;
+      if (columns.samples >= 0) {
+        samples = static_cast<double>(sample.values[columns.samples]);
+      } else if (columns.objects >= 0) {
+        samples = SamplesBehind(static_cast<double>(sample.values[columns.objects]), bytes,
+                                static_cast<double>(profile.period));
+      } else {
+        samples = 1;
+      }
+      if (samples > 0) {
+        weight_sum += bytes;
+        weight_samples += samples;
+      }
+      SiteSeries& s = sites[site->first];
+      if (s.bytes.empty()) {
+        s.site = site->second;
+        s.bytes.assign(n, 0);
+        s.samples.assign(n, 0);
+        s.old_bytes.assign(n, 0);
+        s.old_samples.assign(n, 0);
+      }
+      s.bytes[i] += bytes;
+      s.samples[i] += samples;
+      for (const pprof::LabelData& label : sample.labels) {
+        if (label.key != "age") continue;
+        s.has_age = true;
+        if (label.str == "old") {
+          s.old_bytes[i] += bytes;
+          s.old_samples[i] += samples;
+        }
+      }
+      if (i + 2 >= n) {
+        const std::string key = StackKey(stack);
+        s.last_stack_bytes[n - 1 - i][key] += bytes;
+        s.stacks.try_emplace(key, stack);
+      }
+    }
+    timeline.in_use_bytes.push_back(total);
+  }
+  const double one_sample_bytes =
+      period_sum > 0 ? period_sum / static_cast<double>(n) : weight_samples > 0 ? weight_sum / weight_samples : 1;
+
+  // The last profile of a process is usually written at exit, after the
+  // runtime has begun releasing its heap (node tears its environment down
+  // before the agent's final read): it says nothing about growth. It is left
+  // out of the statistics (not of the timeline) when the agent marks it as
+  // the final one, or when the heap it shows collapsed to less than half of
+  // the previous profile's.
+  size_t analysed = n;
+  if (n >= 2 && IsExitProfile(series.profiles.back().data, timeline.in_use_bytes[n - 1], timeline.in_use_bytes[n - 2])) {
+    analysed = n - 1;
+    report->notes.push_back(std::string(HeapKindName(series.kind)) + ": the last profile (" +
+                            series.profiles.back().path +
+                            ") was taken at exit, while the heap was being released; it is not used for growth");
+  }
+  const std::vector<double> minutes(timeline.minutes.begin(), timeline.minutes.begin() + analysed);
+  auto head = [analysed](const std::vector<double>& values) {
+    return std::vector<double>(values.begin(), values.begin() + analysed);
+  };
+
+  const size_t needed = options.growth.min_window_points + 1;
+  if (analysed < needed) {
+    report->notes.push_back(std::string(HeapKindName(series.kind)) + ": " + std::to_string(analysed) +
+                            " profile(s); the leak finder needs at least " + std::to_string(needed));
+  }
+  for (auto& [key, s] : sites) {
+    const std::vector<SeriesPoint> points = Points(minutes, head(s.bytes), head(s.samples), one_sample_bytes);
+    std::vector<SeriesPoint> old_points;
+    if (s.has_age) old_points = Points(minutes, head(s.old_bytes), head(s.old_samples), one_sample_bytes);
+    LeakSuspect suspect;
+    suspect.growth = AssessGrowth(points, old_points, options.growth);
+    if (suspect.growth.window_points == 0 || suspect.growth.confidence < options.min_confidence) continue;
+    suspect.kind = series.kind;
+    suspect.site = s.site;
+    suspect.in_use_bytes = s.bytes;
+    suspect.samples = s.samples;
+    suspect.score = suspect.growth.rate_per_minute * suspect.growth.confidence;
+    suspect.analysed_profiles = analysed;
+    // Its heaviest stack in the last analysed profile.
+    const std::map<std::string, double>& stack_bytes = s.last_stack_bytes[n - analysed];
+    const auto heaviest = std::max_element(stack_bytes.begin(), stack_bytes.end(),
+                                           [](const auto& a, const auto& b) { return a.second < b.second; });
+    if (heaviest != stack_bytes.end()) suspect.stack = s.stacks[heaviest->first];
+    report->suspects.push_back(std::move(suspect));
+  }
+  timeline.analysed_profiles = analysed;
+  report->timelines.push_back(std::move(timeline));
+}
+
+}  // namespace
+
+LeakReport FindLeaks(const std::vector<ProfileSeries>& series, const LeakOptions& options) {
+  LeakReport report;
+  for (const ProfileSeries& one : series) {
+    if (!one.profiles.empty()) AnalyseSeries(one, options, &report);
+  }
+  std::stable_sort(report.suspects.begin(), report.suspects.end(),
+                   [](const LeakSuspect& a, const LeakSuspect& b) { return a.score > b.score; });
+  return report;
+}
+
+}  // namespace heapagent::cli
