@@ -48,7 +48,7 @@ bool AgentThread::Start() {
 }
 
 void AgentThread::CollectAll(bool is_final) {
-  const pprof::ProfileWindow window{window_start_unix_nanos_, UnixNanosNow()};
+  const pprof::ProfileWindow window{window_start_unix_nanos_, UnixNanosNow(), is_final};
   for (const Collector& collect : collectors_) collect(window, is_final);
   window_start_unix_nanos_ = window.end_unix_nanos;
 }

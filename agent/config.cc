@@ -180,6 +180,13 @@ Config ParseConfig(const EnvironmentLookup& lookup, std::vector<std::string>& pr
     if (bytes && *bytes >= 1024 && *bytes <= (uint64_t{1} << 30)) config.js_interval = *bytes;
     else reject("HEAPAGENT_JS_INTERVAL", value, "a size between 1KiB and 1GiB (e.g. 524288, 512KiB)", "524288");
   }
+  if (const char* value = get("HEAPAGENT_JS_MODE")) {
+    const std::string_view mode(value);
+    if (mode == "auto") config.js_mode = Config::JsMode::kAuto;
+    else if (mode == "direct") config.js_mode = Config::JsMode::kDirect;
+    else if (mode == "cdp") config.js_mode = Config::JsMode::kCdp;
+    else reject("HEAPAGENT_JS_MODE", value, "auto, direct or cdp", "auto");
+  }
   if (const char* value = get("HEAPAGENT_STACK_DEPTH")) {
     auto depth = ParseInteger(value);
     if (depth && *depth >= 1 && *depth <= 256) config.stack_depth = static_cast<int>(*depth);

@@ -23,6 +23,11 @@ struct Config {
   uint64_t native_interval = 512 * 1024;  // HEAPAGENT_NATIVE_INTERVAL, bytes
   bool js_enabled = true;               // HEAPAGENT_JS
   uint64_t js_interval = 512 * 1024;    // HEAPAGENT_JS_INTERVAL, bytes
+  // HEAPAGENT_JS_MODE: how the JS heap is read. kAuto = in-process (direct) on
+  // a node whose V8 ABI the agent knows, else CDP; kDirect = in-process or no
+  // JS heap (never an inspector); kCdp = always over node's inspector.
+  enum class JsMode { kAuto, kDirect, kCdp };
+  JsMode js_mode = JsMode::kAuto;
   int stack_depth = 64;                 // HEAPAGENT_STACK_DEPTH
   double period_seconds = 60;           // HEAPAGENT_PERIOD
   std::string output_dir = "./heapagent-profiles";  // HEAPAGENT_OUTPUT_DIR

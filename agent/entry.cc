@@ -15,6 +15,8 @@
 
 #include "agent/agent_thread.h"
 #include "agent/config.h"
+#include "agent/direct_js_collector.h"
+#include "agent/exporters/backend_sinks.h"
 #include "agent/js_heap_collector.h"
 #include "agent/log.h"
 #include "agent/native_heap_collector.h"
@@ -47,6 +49,7 @@ struct RunningAgent {
   NativeHeapCollector* native = nullptr;
   AgentThread* thread = nullptr;
   JsHeapCollector* js = nullptr;
+  DirectJsCollector* direct_js = nullptr;
 };
 RunningAgent* g_agent = nullptr;
 
@@ -67,8 +70,18 @@ std::string AbsoluteDirectory(const std::string& directory) {
 // Builds the collectors and starts the thread for this process (pid).
 bool LaunchAgent(RunningAgent& agent) {
   agent.sinks = new ProfileSinks;
-  agent.sinks->Add(std::make_unique<FileSink>(std::make_unique<ProfileFiles>(
-      agent.config.output_dir, agent.service, static_cast<int>(getpid()), agent.config.max_files)));
+  const Config& config = agent.config;
+  const std::string service = agent.service;
+  const int pid = static_cast<int>(getpid());
+  auto make_files = [config, service, pid]() -> std::unique_ptr<ProfileSink> {
+    return std::make_unique<FileSink>(
+        std::make_unique<ProfileFiles>(config.output_dir, service, pid, config.max_files));
+  };
+  // Files stay on when no backend is configured, when HEAPAGENT_OUTPUT_DIR
+  // asks for them, and (through the fallback) when libcurl is missing.
+  const bool uploading =
+      AddBackendSinks(config, service, *agent.sinks, config.output_dir_set ? nullptr : UploadingSink::FileFallback(make_files));
+  if (!uploading || config.output_dir_set) agent.sinks->Add(make_files());
   std::vector<AgentThread::Collector> collectors;
   std::function<void()> warm_up;
   if (NativeSamplerActive()) {
@@ -86,6 +99,7 @@ bool LaunchAgent(RunningAgent& agent) {
 void OnExit() {
   if (g_agent == nullptr) return;
   if (g_agent->js != nullptr) g_agent->js->FinishAndWait(kJsDetachTimeout);
+  if (g_agent->direct_js != nullptr) g_agent->direct_js->FinishAndWait(kFinalProfileTimeout);
   if (g_agent->thread != nullptr) g_agent->thread->FinishAndWait(kFinalProfileTimeout);
   // Uploads still queued (the final profiles among them) get one bounded try.
   if (g_agent->sinks != nullptr) g_agent->sinks->Flush(std::chrono::steady_clock::now() + kExitFlushBudget);
@@ -104,6 +118,35 @@ void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) 
                            "JS heap profiling is off");
     }
     return;
+  }
+  const Config::JsMode mode = agent.config.js_mode;
+  if (mode != Config::JsMode::kCdp) {
+    std::string why_not;
+    const auto direct = PrepareDirectJs({.sampling_interval = agent.config.js_interval}, std::getenv("NODE_OPTIONS"),
+                                        &why_not);
+    if (direct) {
+      DirectJsCollector::Options options;
+      options.sampling_interval = agent.config.js_interval;
+      options.period = std::chrono::milliseconds(static_cast<int64_t>(agent.config.period_seconds * 1000));
+      auto* collector = new DirectJsCollector(options, *agent.sinks);
+      if (!collector->Start()) {
+        Log(LogLevel::kError, "could not start the JS heap thread; JS heap profiling is off");
+        delete collector;
+        return;
+      }
+      cdp::ArmNodeOptionsForStartup(direct->node_options);
+      agent.direct_js = collector;
+      Log(LogLevel::kInfo, "JS heap read in-process on %s, sampling every %llu bytes", direct->runtime.c_str(),
+          static_cast<unsigned long long>(agent.config.js_interval));
+      return;
+    }
+    if (mode == Config::JsMode::kDirect) {
+      Log(LogLevel::kWarn, "in-process JS heap profiling is not possible here (%s); HEAPAGENT_JS_MODE=direct, so "
+          "JS heap profiling is off", why_not.c_str());
+      return;
+    }
+    Log(LogLevel::kWarn, "in-process JS heap profiling is not possible here (%s); using node's inspector (CDP)",
+        why_not.c_str());
   }
   JsHeapCollector::Options options;
   options.sampling_interval = agent.config.js_interval;
@@ -171,9 +214,10 @@ void Initialise() {
   g_agent = agent;
   std::atexit(OnExit);
   pthread_atfork(nullptr, nullptr, OnForkChild);
-  Log(LogLevel::kInfo, "profiling %s (pid %d), native interval %llu bytes, period %.3gs, writing to %s",
+  Log(LogLevel::kInfo, "profiling %s (pid %d), native interval %llu bytes, period %.3gs, %s%s",
       agent->service.c_str(), static_cast<int>(getpid()), static_cast<unsigned long long>(config.native_interval),
-      config.period_seconds, agent->config.output_dir.c_str());
+      config.period_seconds, config.any_backend() && !config.output_dir_set ? "uploading, files off" : "writing to ",
+      config.any_backend() && !config.output_dir_set ? "" : agent->config.output_dir.c_str());
 }
 
 }  // namespace

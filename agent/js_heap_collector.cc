@@ -279,7 +279,7 @@ void JsHeapCollector::Collect(bool is_final) {
     reported_datadog_pprof_ = true;
   }
   const milliseconds timeout = is_final ? kFinalReadTimeout : kPeriodicReadTimeout;
-  const pprof::ProfileWindow window{window_start_unix_nanos_, UnixNanosNow()};
+  const pprof::ProfileWindow window{window_start_unix_nanos_, UnixNanosNow(), is_final};
   window_start_unix_nanos_ = window.end_unix_nanos;
 
   struct ThreadRead {

@@ -53,6 +53,11 @@ struct JsSample {
   // the parser; -1 when not resolved (hand-built profiles), in which case
   // consumers look node_id up themselves.
   int32_t node_index = -1;
+  // How many objects this sample stands for (V8's scaled count), so that
+  // size = object_count x object size. Only known when V8's allocation
+  // profile is read in-process (v8direct/); CDP gives sizes only
+  // (formats.md 2.4), so the parser leaves it 0 = unknown.
+  uint64_t object_count = 0;
 };
 
 struct SamplingHeapProfile {

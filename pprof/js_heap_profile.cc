@@ -95,6 +95,7 @@ class NodeResolver {
 
 struct Totals {
   uint64_t samples = 0;
+  uint64_t objects = 0;  // sum of object_count (exact counts only)
   double bytes = 0;
 };
 
@@ -112,7 +113,7 @@ std::vector<Label> ThreadLabels(const JsThreadHeap& thread) {
 
 std::string BuildJsHeapProfile(std::span<const JsThreadHeap> threads, const JsHeapProfileOptions& options) {
   ProfileBuilder builder;
-  builder.AddSampleType("inuse_samples", "count");
+  builder.AddSampleType(options.exact_object_counts ? "inuse_objects" : "inuse_samples", "count");
   builder.AddSampleType("inuse_space", "bytes");
   builder.SetDefaultSampleType("inuse_space");
   builder.SetPeriodType("space", "bytes", options.sampling_interval);
@@ -149,6 +150,7 @@ std::string BuildJsHeapProfile(std::span<const JsThreadHeap> threads, const JsHe
         }
         Totals& slot = per_slot[node * slots_per_node + (with_ages && is_old[i] ? 1 : 0)];
         ++slot.samples;
+        slot.objects += sample.object_count;
         slot.bytes += sample.size;
         ++totals.samples;
         totals.bytes += sample.size;
@@ -161,7 +163,8 @@ std::string BuildJsHeapProfile(std::span<const JsThreadHeap> threads, const JsHe
         if (slot.samples == 0) continue;
         if (with_ages) labels.back().str = slot_index % slots_per_node == 1 ? "old" : "new";
         locations.Stack(static_cast<int32_t>(slot_index / slots_per_node), location_ids);
-        const int64_t values[2] = {static_cast<int64_t>(slot.samples), SaturatingRound(slot.bytes)};
+        const uint64_t count = options.exact_object_counts ? slot.objects : slot.samples;
+        const int64_t values[2] = {static_cast<int64_t>(count), SaturatingRound(slot.bytes)};
         builder.AddSample(location_ids, values, labels);
       }
       if (with_ages) labels.pop_back();
@@ -193,6 +196,7 @@ std::string BuildJsHeapProfile(std::span<const JsThreadHeap> threads, const JsHe
                 static_cast<long long>(options.sampling_interval), static_cast<unsigned long long>(total_samples),
                 builder.sample_count(), static_cast<unsigned long long>(total_dropped));
   builder.AddComment(summary);
+  if (options.window.at_exit) builder.AddComment(kAtExitComment);
   for (const std::string& line : thread_comments) builder.AddComment(line);
   return builder.Encode();
 }

@@ -3,6 +3,8 @@
 // dd-trace-js's, so Datadog, Pyroscope and go tool pprof read it as a JS heap:
 //
 // - Sample types, in order: inuse_samples/count, the number of raw V8 samples
+//   (or, with JsHeapProfileOptions::exact_object_counts, inuse_objects/count,
+//   the sum of V8's scaled object counts)
 //   (exact; CDP's sizes are already scaled by V8, so object counts cannot be
 //   recovered: formats.md 2.4), and inuse_space/bytes, the sum of the CDP
 //   sample sizes (V8's unbiased estimate: never rescaled). Default sample type
@@ -60,6 +62,11 @@ struct JsHeapProfileOptions {
   // When set, each sample gets the label "age" and `ages` advances to this
   // read for every thread with a profile. Null: no age labels.
   JsSampleAges* ages = nullptr;
+  // True when every sample's object_count is V8's exact (scaled) count, as
+  // the in-process path (v8direct/) reads it: the first sample type is then
+  // inuse_objects/count, the sum of object counts, instead of
+  // inuse_samples/count (dd-trace-js's own layout). CDP profiles leave it off.
+  bool exact_object_counts = false;
 };
 
 // Name of the placeholder function for off-heap memory.

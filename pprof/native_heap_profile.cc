@@ -80,6 +80,7 @@ std::string BuildNativeHeapProfile(const NativeHeapSnapshot& snapshot, Symbolize
                 static_cast<unsigned long long>(snapshot.dropped_live_samples),
                 static_cast<unsigned long long>(snapshot.overflowed_stacks));
   builder.AddComment(comment);
+  if (window.at_exit) builder.AddComment(kAtExitComment);
 
   symbolizer.AllowModuleRefresh();
   NativeLocations locations(builder, symbolizer);

@@ -17,7 +17,14 @@ namespace heapagent::pprof {
 struct ProfileWindow {
   int64_t start_unix_nanos = 0;
   int64_t end_unix_nanos = 0;
+  // The last profile of the process, taken while it exits: the builders say
+  // so in a comment ("final profile, at process exit"), because by then node
+  // has freed much of what the app held and readers (the CLI's leak finder)
+  // must not read that as shrinking.
+  bool at_exit = false;
 };
+
+inline constexpr const char* kAtExitComment = "final profile, at process exit";
 
 // Returns the serialized (not yet gzipped) profile.
 std::string BuildNativeHeapProfile(const NativeHeapSnapshot& snapshot, Symbolizer& symbolizer,

@@ -22,7 +22,7 @@ std::string Iso8601Millis(int64_t unix_nanos) {
   if (fraction < 0) fraction += 1000, --seconds;
   tm utc{};
   gmtime_r(&seconds, &utc);
-  char text[40];
+  char text[64];
   std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
                 utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(fraction));
   return text;

@@ -43,13 +43,13 @@ class HttpTransport {
  public:
   // nullptr (and one "heapagent:" line) when libcurl.so.4 is missing.
   static std::unique_ptr<HttpTransport> Create(std::string user_agent);
+  struct Api;  // the libcurl entry points used, bound by dlsym
   ~HttpTransport();
 
   HttpResponse Post(const HttpRequest& request, const HttpTimeouts& timeouts,
                     const std::function<bool()>& should_abort);
 
  private:
-  struct Api;
   HttpTransport(const Api* api, void* handle, std::string user_agent)
       : api_(api), handle_(handle), user_agent_(std::move(user_agent)) {}
   const Api* api_;

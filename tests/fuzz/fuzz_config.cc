@@ -40,10 +40,15 @@ using namespace heapagent;
   } while (0)
 
 constexpr const char* kVariables[] = {
-    "HEAPAGENT_ENABLED",     "HEAPAGENT_NATIVE", "HEAPAGENT_NATIVE_INTERVAL", "HEAPAGENT_JS",
+    "HEAPAGENT_ENABLED",     "HEAPAGENT_NATIVE", "HEAPAGENT_NATIVE_INTERVAL", "HEAPAGENT_JS", "HEAPAGENT_JS_MODE",
     "HEAPAGENT_JS_INTERVAL", "HEAPAGENT_STACK_DEPTH",
     "HEAPAGENT_PERIOD",      "HEAPAGENT_OUTPUT_DIR", "HEAPAGENT_SERVICE",     "DD_SERVICE",
-    "HEAPAGENT_MAX_FILES",   "HEAPAGENT_PROCESS", "HEAPAGENT_LOG"};
+    "HEAPAGENT_MAX_FILES",   "HEAPAGENT_PROCESS", "HEAPAGENT_LOG",
+    "HEAPAGENT_ENV",         "DD_ENV",           "HEAPAGENT_VERSION",     "DD_VERSION",
+    "HEAPAGENT_TAGS",        "DD_TAGS",          "HEAPAGENT_PYROSCOPE_URL", "HEAPAGENT_PYROSCOPE_USER",
+    "HEAPAGENT_PYROSCOPE_PASSWORD", "HEAPAGENT_PYROSCOPE_TOKEN", "HEAPAGENT_PYROSCOPE_TENANT",
+    "HEAPAGENT_DATADOG",     "DD_TRACE_AGENT_URL", "DD_AGENT_HOST",       "DD_TRACE_AGENT_PORT",
+    "HEAPAGENT_UPLOAD_QUEUE_BYTES", "HEAPAGENT_UPLOAD_TIMEOUT"};
 constexpr std::size_t kVariableCount = std::size(kVariables);
 
 std::string Lower(std::string_view text) {
@@ -135,6 +140,13 @@ void CheckConfig(const std::map<std::string, std::string>& environment) {
   FUZZ_CHECK(config.period_seconds >= 0.2 && config.period_seconds <= 86400);
   FUZZ_CHECK(config.max_files >= 1 && config.max_files <= 1000000);
   FUZZ_CHECK(config.log_level >= LogLevel::kOff && config.log_level <= LogLevel::kDebug);
+  FUZZ_CHECK(config.upload_queue_bytes >= (uint64_t{64} << 10) && config.upload_queue_bytes <= (uint64_t{1} << 30));
+  FUZZ_CHECK(config.upload_timeout_seconds >= 0.1 && config.upload_timeout_seconds <= 300);
+  FUZZ_CHECK(config.pyroscope_url.empty() || config.pyroscope_url.rfind("http://", 0) == 0 ||
+             config.pyroscope_url.rfind("https://", 0) == 0);
+  FUZZ_CHECK(config.pyroscope_url.empty() || config.pyroscope_url.back() != '/');
+  FUZZ_CHECK(config.datadog_agent_url.rfind("http://", 0) == 0 || config.datadog_agent_url.rfind("https://", 0) == 0 ||
+             config.datadog_agent_url.rfind("unix:///", 0) == 0);
 
   const auto value_of = [&](const char* name) -> std::optional<std::string> {
     const auto it = environment.find(name);
@@ -182,6 +194,19 @@ void CheckConfig(const std::map<std::string, std::string>& environment) {
   } else {
     FUZZ_CHECK(config.js_interval == defaults.js_interval);
   }
+  if (const auto value = value_of("HEAPAGENT_JS_MODE")) {
+    const bool ok = *value == "auto" || *value == "direct" || *value == "cdp";
+    expectations.push_back({"HEAPAGENT_JS_MODE", ok});
+    if (ok) {
+      FUZZ_CHECK(config.js_mode == (*value == "auto"     ? Config::JsMode::kAuto
+                                    : *value == "direct" ? Config::JsMode::kDirect
+                                                         : Config::JsMode::kCdp));
+    } else {
+      FUZZ_CHECK(config.js_mode == defaults.js_mode);
+    }
+  } else {
+    FUZZ_CHECK(config.js_mode == defaults.js_mode);
+  }
   if (const auto value = value_of("HEAPAGENT_STACK_DEPTH")) {
     const auto parsed = ParseInteger(*value);
     const bool ok = parsed && *parsed >= 1 && *parsed <= 256;
@@ -213,6 +238,51 @@ void CheckConfig(const std::map<std::string, std::string>& environment) {
   } else {
     FUZZ_CHECK(config.log_level == defaults.log_level);
   }
+
+  if (const auto value = value_of("HEAPAGENT_DATADOG")) {
+    const auto parsed = ParseBoolean(*value);
+    expectations.push_back({"HEAPAGENT_DATADOG", parsed.has_value()});
+    FUZZ_CHECK(config.datadog_enabled == parsed.value_or(defaults.datadog_enabled));
+  } else {
+    FUZZ_CHECK(config.datadog_enabled == defaults.datadog_enabled);
+  }
+  if (const auto value = value_of("HEAPAGENT_UPLOAD_QUEUE_BYTES")) {
+    const auto parsed = ParseByteSize(*value);
+    const bool ok = parsed && *parsed >= (uint64_t{64} << 10) && *parsed <= (uint64_t{1} << 30);
+    expectations.push_back({"HEAPAGENT_UPLOAD_QUEUE_BYTES", ok});
+    FUZZ_CHECK(config.upload_queue_bytes == (ok ? *parsed : defaults.upload_queue_bytes));
+  }
+  if (const auto value = value_of("HEAPAGENT_UPLOAD_TIMEOUT")) {
+    const auto parsed = ParseDuration(*value);
+    const bool ok = parsed && *parsed >= 0.1 && *parsed <= 300;
+    expectations.push_back({"HEAPAGENT_UPLOAD_TIMEOUT", ok});
+    FUZZ_CHECK(config.upload_timeout_seconds == (ok ? *parsed : defaults.upload_timeout_seconds));
+  }
+  if (const auto value = value_of("DD_TRACE_AGENT_PORT")) {
+    const auto parsed = ParseInteger(*value);
+    expectations.push_back({"DD_TRACE_AGENT_PORT", parsed && *parsed >= 1 && *parsed <= 65535});
+  }
+  // URL-like values: accepted or exactly one problem line, checked below;
+  // whether they are accepted is the validators' business.
+  for (const char* name : {"HEAPAGENT_PYROSCOPE_URL", "DD_TRACE_AGENT_URL", "DD_AGENT_HOST"}) {
+    if (!value_of(name)) continue;
+    const std::string prefix = std::string(name) + "=";
+    bool mentioned = false;
+    for (const std::string& problem : problems) mentioned = mentioned || problem.rfind(prefix, 0) == 0;
+    expectations.push_back({name, !mentioned});
+  }
+  if (const auto url = value_of("HEAPAGENT_PYROSCOPE_URL"); url && config.pyroscope_url.empty()) {
+    bool mentioned = false;
+    for (const std::string& problem : problems) mentioned = mentioned || problem.rfind("HEAPAGENT_PYROSCOPE_URL=", 0) == 0;
+    FUZZ_CHECK(mentioned);  // a given URL is either used or reported
+  }
+  // Identity: our variable, else Datadog's; credentials verbatim and never quoted in a problem.
+  FUZZ_CHECK(config.env == value_of("HEAPAGENT_ENV").value_or(value_of("DD_ENV").value_or("")));
+  FUZZ_CHECK(config.version == value_of("HEAPAGENT_VERSION").value_or(value_of("DD_VERSION").value_or("")));
+  FUZZ_CHECK(config.tags == value_of("HEAPAGENT_TAGS").value_or(value_of("DD_TAGS").value_or("")));
+  FUZZ_CHECK(config.pyroscope_password == value_of("HEAPAGENT_PYROSCOPE_PASSWORD").value_or(""));
+  FUZZ_CHECK(config.pyroscope_token == value_of("HEAPAGENT_PYROSCOPE_TOKEN").value_or(""));
+  FUZZ_CHECK(config.output_dir_set == value_of("HEAPAGENT_OUTPUT_DIR").has_value());
 
   // Free-form strings are taken verbatim; HEAPAGENT_SERVICE beats DD_SERVICE.
   FUZZ_CHECK(config.output_dir == value_of("HEAPAGENT_OUTPUT_DIR").value_or(defaults.output_dir));

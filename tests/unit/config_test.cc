@@ -57,6 +57,9 @@ void ExpectDefaultsExcept(const Config& config, const std::string& skip = "") {
   if (skip != "js_interval") {
     EXPECT_EQ(config.js_interval, 524288u);
   }
+  if (skip != "js_mode") {
+    EXPECT_EQ(config.js_mode, Config::JsMode::kAuto);
+  }
   if (skip != "stack_depth") {
     EXPECT_EQ(config.stack_depth, 64);
   }
@@ -78,6 +81,34 @@ void ExpectDefaultsExcept(const Config& config, const std::string& skip = "") {
   if (skip != "log_level") {
     EXPECT_EQ(config.log_level, LogLevel::kWarn);
   }
+  if (skip != "output_dir") {
+    EXPECT_FALSE(config.output_dir_set);
+  }
+  if (skip != "identity") {
+    EXPECT_EQ(config.env, "");
+    EXPECT_EQ(config.version, "");
+    EXPECT_EQ(config.tags, "");
+  }
+  if (skip != "pyroscope") {
+    EXPECT_EQ(config.pyroscope_url, "");
+    EXPECT_EQ(config.pyroscope_user, "");
+    EXPECT_EQ(config.pyroscope_password, "");
+    EXPECT_EQ(config.pyroscope_token, "");
+    EXPECT_EQ(config.pyroscope_tenant, "");
+  }
+  if (skip != "datadog") {
+    EXPECT_FALSE(config.datadog_enabled);
+    EXPECT_EQ(config.datadog_agent_url, "http://127.0.0.1:8126");
+  }
+  if (skip != "upload_queue_bytes") {
+    EXPECT_EQ(config.upload_queue_bytes, 8u << 20);
+  }
+  if (skip != "upload_timeout_seconds") {
+    EXPECT_EQ(config.upload_timeout_seconds, 10.0);
+  }
+  if (skip != "pyroscope" && skip != "datadog") {
+    EXPECT_FALSE(config.any_backend());
+  }
 }
 
 TEST(ParseConfigTest, EmptyEnvironmentGivesDefaults) {
@@ -88,10 +119,14 @@ TEST(ParseConfigTest, EmptyEnvironmentGivesDefaults) {
 
 TEST(ParseConfigTest, EmptyValuesCountAsUnset) {
   Environment environment;
-  for (const char* name : {"HEAPAGENT_ENABLED", "HEAPAGENT_NATIVE", "HEAPAGENT_NATIVE_INTERVAL", "HEAPAGENT_JS",
+  for (const char* name : {"HEAPAGENT_ENABLED", "HEAPAGENT_NATIVE", "HEAPAGENT_NATIVE_INTERVAL", "HEAPAGENT_JS", "HEAPAGENT_JS_MODE",
                            "HEAPAGENT_JS_INTERVAL", "HEAPAGENT_STACK_DEPTH",
                            "HEAPAGENT_PERIOD", "HEAPAGENT_OUTPUT_DIR", "HEAPAGENT_SERVICE", "DD_SERVICE",
-                           "HEAPAGENT_MAX_FILES", "HEAPAGENT_PROCESS", "HEAPAGENT_LOG"}) {
+                           "HEAPAGENT_MAX_FILES", "HEAPAGENT_PROCESS", "HEAPAGENT_LOG", "HEAPAGENT_ENV", "DD_ENV",
+                           "HEAPAGENT_VERSION", "DD_VERSION", "HEAPAGENT_TAGS", "DD_TAGS", "HEAPAGENT_PYROSCOPE_URL",
+                           "HEAPAGENT_PYROSCOPE_USER", "HEAPAGENT_PYROSCOPE_PASSWORD", "HEAPAGENT_PYROSCOPE_TOKEN",
+                           "HEAPAGENT_PYROSCOPE_TENANT", "HEAPAGENT_DATADOG", "DD_TRACE_AGENT_URL", "DD_AGENT_HOST",
+                           "DD_TRACE_AGENT_PORT", "HEAPAGENT_UPLOAD_QUEUE_BYTES", "HEAPAGENT_UPLOAD_TIMEOUT"}) {
     environment[name] = "";
   }
   const Parsed parsed = Parse(environment);
@@ -102,13 +137,20 @@ TEST(ParseConfigTest, EmptyValuesCountAsUnset) {
 TEST(ParseConfigTest, ReadsOnlyItsOwnVariables) {
   const Parsed parsed = Parse({});
   for (const std::string& name : parsed.names_read) {
-    EXPECT_TRUE(name.rfind("HEAPAGENT_", 0) == 0 || name == "DD_SERVICE") << name;
+    EXPECT_TRUE(name.rfind("HEAPAGENT_", 0) == 0 || name == "DD_SERVICE" || name == "DD_ENV" ||
+                name == "DD_VERSION" || name == "DD_TAGS" || name == "DD_TRACE_AGENT_URL" || name == "DD_AGENT_HOST" ||
+                name == "DD_TRACE_AGENT_PORT")
+        << name;
   }
   // Every documented variable is looked up.
-  for (const char* name : {"HEAPAGENT_ENABLED", "HEAPAGENT_NATIVE", "HEAPAGENT_NATIVE_INTERVAL", "HEAPAGENT_JS",
+  for (const char* name : {"HEAPAGENT_ENABLED", "HEAPAGENT_NATIVE", "HEAPAGENT_NATIVE_INTERVAL", "HEAPAGENT_JS", "HEAPAGENT_JS_MODE",
                            "HEAPAGENT_JS_INTERVAL", "HEAPAGENT_STACK_DEPTH",
                            "HEAPAGENT_PERIOD", "HEAPAGENT_OUTPUT_DIR", "HEAPAGENT_SERVICE", "DD_SERVICE",
-                           "HEAPAGENT_MAX_FILES", "HEAPAGENT_PROCESS", "HEAPAGENT_LOG"}) {
+                           "HEAPAGENT_MAX_FILES", "HEAPAGENT_PROCESS", "HEAPAGENT_LOG", "HEAPAGENT_ENV", "DD_ENV",
+                           "HEAPAGENT_VERSION", "DD_VERSION", "HEAPAGENT_TAGS", "DD_TAGS", "HEAPAGENT_PYROSCOPE_URL",
+                           "HEAPAGENT_PYROSCOPE_USER", "HEAPAGENT_PYROSCOPE_PASSWORD", "HEAPAGENT_PYROSCOPE_TOKEN",
+                           "HEAPAGENT_PYROSCOPE_TENANT", "HEAPAGENT_DATADOG", "DD_TRACE_AGENT_URL", "DD_AGENT_HOST",
+                           "DD_TRACE_AGENT_PORT", "HEAPAGENT_UPLOAD_QUEUE_BYTES", "HEAPAGENT_UPLOAD_TIMEOUT"}) {
     EXPECT_TRUE(parsed.names_read.contains(name)) << name;
   }
 }
@@ -137,6 +179,9 @@ TEST(ParseConfigTest, JsSettings) {
   EXPECT_FALSE(parsed.config.js_enabled);
   EXPECT_EQ(parsed.config.js_interval, 65536u);
   EXPECT_EQ(Parse({{"HEAPAGENT_JS_INTERVAL", "1k"}}).config.js_interval, 1024u);
+  EXPECT_EQ(Parse({{"HEAPAGENT_JS_MODE", "cdp"}}).config.js_mode, Config::JsMode::kCdp);
+  EXPECT_EQ(Parse({{"HEAPAGENT_JS_MODE", "direct"}}).config.js_mode, Config::JsMode::kDirect);
+  EXPECT_EQ(Parse({{"HEAPAGENT_JS_MODE", "auto"}}).config.js_mode, Config::JsMode::kAuto);
 }
 
 TEST(ParseConfigTest, NativeIntervalForms) {
@@ -219,6 +264,64 @@ TEST(ParseConfigTest, ServiceFallsBackToDdService) {
   EXPECT_EQ(Parse({}).config.service, "");
 }
 
+TEST(ParseConfigTest, OutputDirGivenExplicitly) {
+  const Parsed parsed = Parse({{"HEAPAGENT_OUTPUT_DIR", "/tmp/p"}});
+  EXPECT_TRUE(parsed.config.output_dir_set);
+  EXPECT_FALSE(Parse({{"HEAPAGENT_OUTPUT_DIR", ""}}).config.output_dir_set);
+}
+
+TEST(ParseConfigTest, IdentityFallsBackToDatadogVariables) {
+  Parsed parsed = Parse({{"DD_ENV", "staging"}, {"DD_VERSION", "1.2.3"}, {"DD_TAGS", "team:mem"}});
+  EXPECT_TRUE(parsed.problems.empty());
+  EXPECT_EQ(parsed.config.env, "staging");
+  EXPECT_EQ(parsed.config.version, "1.2.3");
+  EXPECT_EQ(parsed.config.tags, "team:mem");
+  parsed = Parse({{"DD_ENV", "staging"}, {"HEAPAGENT_ENV", "prod"}, {"HEAPAGENT_VERSION", "2"},
+                  {"DD_VERSION", "1"}, {"HEAPAGENT_TAGS", "a:b"}, {"DD_TAGS", "c:d"}});
+  EXPECT_EQ(parsed.config.env, "prod");
+  EXPECT_EQ(parsed.config.version, "2");
+  EXPECT_EQ(parsed.config.tags, "a:b");
+  ExpectDefaultsExcept(parsed.config, "identity");
+}
+
+TEST(ParseConfigTest, Pyroscope) {
+  const Parsed parsed = Parse({{"HEAPAGENT_PYROSCOPE_URL", "http://pyroscope:4040/"},
+                               {"HEAPAGENT_PYROSCOPE_USER", "123"},
+                               {"HEAPAGENT_PYROSCOPE_PASSWORD", "secret"},
+                               {"HEAPAGENT_PYROSCOPE_TOKEN", "tok"},
+                               {"HEAPAGENT_PYROSCOPE_TENANT", "team-a"}});
+  EXPECT_TRUE(parsed.problems.empty());
+  EXPECT_EQ(parsed.config.pyroscope_url, "http://pyroscope:4040");  // no trailing slash
+  EXPECT_EQ(parsed.config.pyroscope_user, "123");
+  EXPECT_EQ(parsed.config.pyroscope_password, "secret");
+  EXPECT_EQ(parsed.config.pyroscope_token, "tok");
+  EXPECT_EQ(parsed.config.pyroscope_tenant, "team-a");
+  EXPECT_TRUE(parsed.config.any_backend());
+  ExpectDefaultsExcept(parsed.config, "pyroscope");
+  EXPECT_EQ(Parse({{"HEAPAGENT_PYROSCOPE_URL", "https://p.example/prefix"}}).config.pyroscope_url,
+            "https://p.example/prefix");
+}
+
+TEST(ParseConfigTest, DatadogAgentAddressLikeDdTrace) {
+  EXPECT_TRUE(Parse({{"HEAPAGENT_DATADOG", "1"}}).config.datadog_enabled);
+  EXPECT_EQ(Parse({{"DD_AGENT_HOST", "dd-agent"}}).config.datadog_agent_url, "http://dd-agent:8126");
+  EXPECT_EQ(Parse({{"DD_AGENT_HOST", "10.0.0.1"}, {"DD_TRACE_AGENT_PORT", "9126"}}).config.datadog_agent_url,
+            "http://10.0.0.1:9126");
+  EXPECT_EQ(Parse({{"DD_AGENT_HOST", "::1"}}).config.datadog_agent_url, "http://[::1]:8126");
+  // DD_TRACE_AGENT_URL wins over host and port.
+  EXPECT_EQ(Parse({{"DD_TRACE_AGENT_URL", "http://agent:1234"}, {"DD_AGENT_HOST", "x"}}).config.datadog_agent_url,
+            "http://agent:1234");
+  EXPECT_EQ(Parse({{"DD_TRACE_AGENT_URL", "unix:///var/run/datadog/apm.socket"}}).config.datadog_agent_url,
+            "unix:///var/run/datadog/apm.socket");
+}
+
+TEST(ParseConfigTest, UploadLimits) {
+  const Parsed parsed = Parse({{"HEAPAGENT_UPLOAD_QUEUE_BYTES", "64KiB"}, {"HEAPAGENT_UPLOAD_TIMEOUT", "500ms"}});
+  EXPECT_TRUE(parsed.problems.empty());
+  EXPECT_EQ(parsed.config.upload_queue_bytes, 65536u);
+  EXPECT_DOUBLE_EQ(parsed.config.upload_timeout_seconds, 0.5);
+}
+
 // --- Bad values ------------------------------------------------------------
 
 struct BadValue {
@@ -257,6 +360,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"HEAPAGENT_NATIVE_INTERVAL", "512q"},
         BadValue{"HEAPAGENT_NATIVE_INTERVAL", "99999999999999999999999"},
         BadValue{"HEAPAGENT_JS", "maybe"},
+        BadValue{"HEAPAGENT_JS_MODE", "fast"},
+        BadValue{"HEAPAGENT_JS_MODE", "CDP "},
         BadValue{"HEAPAGENT_JS_INTERVAL", "512"},
         BadValue{"HEAPAGENT_JS_INTERVAL", "2GiB"},
         BadValue{"HEAPAGENT_JS_INTERVAL", "x"},
@@ -286,7 +391,25 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"HEAPAGENT_ENABLED", "maybe"},
         BadValue{"HEAPAGENT_ENABLED", "2"},
         BadValue{"HEAPAGENT_NATIVE", "nah"},
-        BadValue{"HEAPAGENT_NATIVE", "yes please"}));
+        BadValue{"HEAPAGENT_NATIVE", "yes please"},
+        BadValue{"HEAPAGENT_PYROSCOPE_URL", "pyroscope:4040"},
+        BadValue{"HEAPAGENT_PYROSCOPE_URL", "ftp://x"},
+        BadValue{"HEAPAGENT_PYROSCOPE_URL", "http://"},
+        BadValue{"HEAPAGENT_PYROSCOPE_URL", "http://a b"},
+        BadValue{"HEAPAGENT_DATADOG", "maybe"},
+        BadValue{"DD_TRACE_AGENT_URL", "agent:8126"},
+        BadValue{"DD_TRACE_AGENT_URL", "unix://"},
+        BadValue{"DD_AGENT_HOST", "http://x"},
+        BadValue{"DD_AGENT_HOST", "a b"},
+        BadValue{"DD_TRACE_AGENT_PORT", "0"},
+        BadValue{"DD_TRACE_AGENT_PORT", "65536"},
+        BadValue{"DD_TRACE_AGENT_PORT", "x"},
+        BadValue{"HEAPAGENT_UPLOAD_QUEUE_BYTES", "1k"},
+        BadValue{"HEAPAGENT_UPLOAD_QUEUE_BYTES", "2GiB"},
+        BadValue{"HEAPAGENT_UPLOAD_QUEUE_BYTES", "lots"},
+        BadValue{"HEAPAGENT_UPLOAD_TIMEOUT", "50ms"},
+        BadValue{"HEAPAGENT_UPLOAD_TIMEOUT", "10m"},
+        BadValue{"HEAPAGENT_UPLOAD_TIMEOUT", "x"}));
 
 TEST(ParseConfigTest, EveryBadVariableIsReportedSeparately) {
   const Parsed parsed = Parse({{"HEAPAGENT_NATIVE_INTERVAL", "abc"},

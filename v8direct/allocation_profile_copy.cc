@@ -1,0 +1,146 @@
+#include "v8direct/allocation_profile_copy.h"
+
+#include <algorithm>
+
+namespace heapagent::v8direct {
+namespace {
+
+// A std::vector<T> as V8 laid it out: ordered pointers, whole elements, at
+// most `max_size` of them.
+template <typename T>
+bool WellFormed(const VectorView<T>& vector, size_t max_size) {
+  const auto begin = reinterpret_cast<uintptr_t>(vector.begin_);
+  const auto end = reinterpret_cast<uintptr_t>(vector.end_);
+  const auto storage_end = reinterpret_cast<uintptr_t>(vector.storage_end_);
+  if (begin == 0) return end == 0 && storage_end == 0;
+  if (end < begin || storage_end < end) return false;
+  if (begin % alignof(T) != 0 || (end - begin) % sizeof(T) != 0) return false;
+  return (end - begin) / sizeof(T) <= max_size;
+}
+
+template <typename T>
+size_t SizeOf(const VectorView<T>& vector) {
+  return static_cast<size_t>(vector.end_ - vector.begin_);
+}
+
+}  // namespace
+
+AllocationProfileCopier::AllocationProfileCopier() { Intern(""); }
+
+uint32_t AllocationProfileCopier::Intern(const std::string& text) {
+  if (auto found = ids_.find(text); found != ids_.end()) return found->second;
+  const auto id = static_cast<uint32_t>(ids_.size());
+  ids_.emplace(text, id);
+  new_strings_.push_back(text);
+  return id;
+}
+
+std::vector<std::string> AllocationProfileCopier::TakeNewStrings(uint32_t* first_id) {
+  *first_id = first_new_id_;
+  first_new_id_ += static_cast<uint32_t>(new_strings_.size());
+  std::vector<std::string> taken;
+  taken.swap(new_strings_);
+  return taken;
+}
+
+bool AllocationProfileCopier::NamesOf(const V8AllocationNode& node, bool is_root, StringDecoder& decoder,
+                                      NodeNames* names, std::string* problem) {
+  if (auto known = names_of_node_.find(node.node_id); known != names_of_node_.end()) {
+    *names = known->second;
+    return true;
+  }
+  scratch_.clear();
+  if (node.name != nullptr) decoder.Decode(node.name, scratch_);
+  // The one fixed string V8 gives: proof that strings and layout are read
+  // right before anything is trusted.
+  if (is_root && scratch_ != "(root)") {
+    *problem = "the root of V8's allocation profile is not named \"(root)\"";
+    return false;
+  }
+  names->name = Intern(scratch_);
+  if (auto script = url_of_script_.find(node.script_id); script != url_of_script_.end()) {
+    names->url = script->second;
+  } else {
+    scratch_.clear();
+    if (node.script_name != nullptr) decoder.Decode(node.script_name, scratch_);
+    names->url = Intern(scratch_);
+    url_of_script_.emplace(node.script_id, names->url);
+  }
+  names_of_node_.emplace(node.node_id, *names);
+  return true;
+}
+
+bool AllocationProfileCopier::Copy(const V8AllocationNode* root, const VectorView<V8AllocationSample>& samples,
+                                   StringDecoder& decoder, IsolateHeapCopy& out, std::string* problem) {
+  out.nodes.clear();
+  out.samples.clear();
+  if (root == nullptr) {
+    *problem = "V8's allocation profile has no root";
+    return false;
+  }
+  stack_.clear();
+  stack_.push_back({root, -1, 0});
+  while (!stack_.empty()) {
+    const Pending pending = stack_.back();
+    stack_.pop_back();
+    const V8AllocationNode& node = *pending.node;
+    if (out.nodes.size() >= kMaxCopiedNodes) {
+      *problem = "V8's allocation profile has more nodes than the agent accepts";
+      return false;
+    }
+    if (node.line_number < 0 || node.column_number < 0 || !WellFormed(node.children, kMaxChildrenPerNode) ||
+        !WellFormed(node.allocations, kMaxChildrenPerNode)) {
+      *problem = "a node of V8's allocation profile is malformed";
+      return false;
+    }
+    NodeNames names;
+    if (!NamesOf(node, pending.parent < 0, decoder, &names, problem)) return false;
+    const auto index = static_cast<int32_t>(out.nodes.size());
+    out.nodes.push_back({.node_id = node.node_id,
+                         .parent = pending.parent,
+                         .name = names.name,
+                         .url = names.url,
+                         .script_id = node.script_id,
+                         .line = node.line_number,
+                         .column = node.column_number});
+    const size_t children = SizeOf(node.children);
+    if (children == 0) continue;
+    if (pending.depth + 1 > kMaxCopiedDepth) {
+      *problem = "V8's allocation profile is deeper than the agent accepts";
+      return false;
+    }
+    // Pushed in reverse so they are copied in V8's order.
+    for (size_t i = children; i-- > 0;) {
+      const V8AllocationNode* child = node.children.begin_[i];
+      if (child == nullptr || reinterpret_cast<uintptr_t>(child) % alignof(V8AllocationNode) != 0) {
+        *problem = "V8's allocation profile has an invalid child pointer";
+        return false;
+      }
+      stack_.push_back({child, index, pending.depth + 1});
+    }
+  }
+
+  if (!WellFormed(samples, kMaxCopiedSamples)) {
+    *problem = "V8's list of samples is malformed";
+    return false;
+  }
+  out.samples.reserve(SizeOf(samples));
+  for (const V8AllocationSample* sample = samples.begin_; sample != samples.end_; ++sample) {
+    if (sample->size == 0 || sample->size > kMaxSampleSize || sample->count == 0 || sample->count > INT32_MAX) {
+      *problem = "a sample of V8's allocation profile has an implausible size or count";
+      return false;
+    }
+    out.samples.push_back(
+        {.node_id = sample->node_id, .count = sample->count, .size = sample->size, .sample_id = sample->sample_id});
+  }
+
+  // Ids of nodes that are gone (all their samples died) are forgotten once
+  // they outnumber the live ones, so the cache follows the live tree.
+  if (names_of_node_.size() > 2 * out.nodes.size() + 4096) {
+    names_of_node_.clear();
+    for (const CopiedNode& node : out.nodes) names_of_node_.emplace(node.node_id, NodeNames{node.name, node.url});
+  }
+  return true;
+}
+
+}  // namespace heapagent::v8direct
