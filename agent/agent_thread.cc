@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <ctime>
 
+#include "agent/background_thread.h"
 #include "sampling/native_sampler.h"
 
 namespace heapagent {
@@ -23,29 +24,7 @@ AgentThread::AgentThread(std::chrono::milliseconds period, std::vector<Collector
       warm_up_(std::move(warm_up)),
       window_start_unix_nanos_(UnixNanosNow()) {}
 
-bool AgentThread::Start() {
-  // Block every signal in the agent thread so the app's handlers (and node's
-  // SIGUSR1/SIGINT logic) always run on the app's own threads.
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  pthread_t thread;
-  const int error = pthread_create(
-      &thread, nullptr,
-      [](void* self) -> void* {
-        static_cast<AgentThread*>(self)->Run();
-        return nullptr;
-      },
-      this);
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  if (error != 0) {
-    errno = error;
-    return false;
-  }
-  pthread_setname_np(thread, "heapagent");
-  pthread_detach(thread);
-  return true;
-}
+bool AgentThread::Start() { return StartBackgroundThread<&AgentThread::Run>("heapagent", this); }
 
 void AgentThread::CollectAll(bool is_final) {
   const pprof::ProfileWindow window{window_start_unix_nanos_, UnixNanosNow(), is_final};

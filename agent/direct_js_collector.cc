@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "agent/background_thread.h"
 #include "agent/agent_thread.h"
 #include "agent/log.h"
 #include "pprof/js_heap_profile.h"
@@ -74,27 +75,7 @@ DirectJsCollector::DirectJsCollector(Options options, ProfileSinks& sinks)
   });
 }
 
-bool DirectJsCollector::Start() {
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  pthread_t thread;
-  const int error = pthread_create(
-      &thread, nullptr,
-      [](void* self) -> void* {
-        static_cast<DirectJsCollector*>(self)->Run();
-        return nullptr;
-      },
-      this);
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  if (error != 0) {
-    errno = error;
-    return false;
-  }
-  pthread_setname_np(thread, "heapagent-jsd");
-  pthread_detach(thread);
-  return true;
-}
+bool DirectJsCollector::Start() { return StartBackgroundThread<&DirectJsCollector::Run>("heapagent-jsd", this); }
 
 void DirectJsCollector::Run() {
   MarkThreadAsAgent();

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/background_thread.h"
 #include "agent/agent_thread.h"
 #include "agent/log.h"
 #include "cdp/cdp_session.h"
@@ -60,27 +61,7 @@ JsHeapCollector::JsHeapCollector(Options options, ProfileSinks& sinks)
 
 JsHeapCollector::~JsHeapCollector() = default;
 
-bool JsHeapCollector::Start() {
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  pthread_t thread;
-  const int error = pthread_create(
-      &thread, nullptr,
-      [](void* self) -> void* {
-        static_cast<JsHeapCollector*>(self)->Run();
-        return nullptr;
-      },
-      this);
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  if (error != 0) {
-    errno = error;
-    return false;
-  }
-  pthread_setname_np(thread, "heapagent-js");
-  pthread_detach(thread);
-  return true;
-}
+bool JsHeapCollector::Start() { return StartBackgroundThread<&JsHeapCollector::Run>("heapagent-js", this); }
 
 void JsHeapCollector::Run() {
   MarkThreadAsAgent();

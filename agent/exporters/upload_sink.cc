@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <random>
 
+#include "agent/background_thread.h"
 #include "agent/exporters/node_version.h"
 #include "agent/log.h"
 #include "pprof/profile_data.h"
@@ -40,22 +41,7 @@ UploadingSink::UploadingSink(std::vector<std::unique_ptr<UploadBackend>> backend
 }
 
 bool UploadingSink::Start() {
-  // Every signal blocked, as the agent thread: the app's handlers run on its own threads.
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  pthread_t thread;
-  const int error = pthread_create(
-      &thread, nullptr,
-      [](void* self) -> void* {
-        static_cast<UploadingSink*>(self)->Run();
-        return nullptr;
-      },
-      this);
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  if (error != 0) return false;
-  pthread_setname_np(thread, "heapagent-up");
-  pthread_detach(thread);
+  if (!StartBackgroundThread<&UploadingSink::Run>("heapagent-up", this)) return false;
   std::lock_guard lock(mutex_);
   running_ = true;
   return true;
