@@ -100,12 +100,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-CONFIGS=(bare heapagent heapagent-js datadog heap-prof)
+CONFIGS=(bare heapagent heapagent-cdp datadog heap-prof)
 label() {
   case $1 in
     bare) echo "bare node" ;;
-    heapagent) echo "heapagent (JS + native)" ;;
-    heapagent-js) echo "heapagent JS only (HEAPAGENT_NATIVE=0)" ;;
+    heapagent) echo "heapagent (default: JS in-process + native)" ;;
+    heapagent-cdp) echo "heapagent, JS over CDP (HEAPAGENT_JS_MODE=cdp) + native" ;;
     datadog) echo "@datadog/pprof $PPROF_VERSION heap (512 KiB, 64 frames)" ;;
     heap-prof) echo "node --heap-prof (written at exit)" ;;
   esac
@@ -119,8 +119,8 @@ node_command() {
   case $config in
     bare) CMD=(env node) ;;
     heapagent) CMD=(env LD_PRELOAD="$AGENT" HEAPAGENT_PERIOD="$period" HEAPAGENT_OUTPUT_DIR="$out" node) ;;
-    heapagent-js) CMD=(env LD_PRELOAD="$AGENT" HEAPAGENT_PERIOD="$period" HEAPAGENT_OUTPUT_DIR="$out"
-                       HEAPAGENT_NATIVE=0 node) ;;
+    heapagent-cdp) CMD=(env LD_PRELOAD="$AGENT" HEAPAGENT_PERIOD="$period" HEAPAGENT_OUTPUT_DIR="$out"
+                        HEAPAGENT_JS_MODE=cdp node) ;;
     datadog) CMD=(env BENCH_DD_PERIOD="$period" BENCH_DD_OUTPUT="$out" node -r "$BENCH/datadog_heap.js") ;;
     heap-prof) CMD=(env node --heap-prof --heap-prof-dir="$out") ;;
   esac
@@ -229,7 +229,7 @@ done
 # Results: config round mb max_gap_ms collect_max_ms collect_median_ms extra_max_ms n_collections
 LIVE=$WORK/live.results
 : >"$LIVE"
-LIVE_CONFIGS=(bare heapagent datadog)
+LIVE_CONFIGS=(bare heapagent heapagent-cdp datadog)
 # Numbers of lines matching $2 (a sed expression printing the number) between
 # live_heap's "built" and "done" markers in $1.
 window_values() { sed -n '/^live_heap: built/,/^live_heap: done/p' "$1" | sed -n "$2"; }
@@ -244,6 +244,8 @@ for ((round = 1; round <= LIVE_ROUNDS; round++)); do
         bare) CMD=(env node) ;;
         heapagent) CMD=(env LD_PRELOAD="$AGENT" HEAPAGENT_PERIOD="$LIVE_PERIOD" HEAPAGENT_OUTPUT_DIR="$out"
                         HEAPAGENT_LOG=debug node) ;;
+        heapagent-cdp) CMD=(env LD_PRELOAD="$AGENT" HEAPAGENT_PERIOD="$LIVE_PERIOD" HEAPAGENT_OUTPUT_DIR="$out"
+                            HEAPAGENT_JS_MODE=cdp HEAPAGENT_LOG=debug node) ;;
         datadog) CMD=(env BENCH_DD_PERIOD="$LIVE_PERIOD" BENCH_DD_OUTPUT="$out" BENCH_DD_LOG=1
                       node -r "$BENCH/datadog_heap.js") ;;
       esac
@@ -258,6 +260,11 @@ for ((round = 1; round <= LIVE_ROUNDS; round++)); do
       case $config in
         bare) collect="nan nan 0"; extra="nan" ;;
         heapagent)
+          # In-process: the read's time on the isolate's own thread (V8's
+          # GetAllocationProfile and the copy), from the agent's debug line.
+          collect=$(window_values "$WORK/live.stderr" 's/^heapagent: read the JS heap of Main Event Loop: .*, \([0-9.]*\) ms on its thread.*/\1/p' | stats)
+          extra="nan" ;;
+        heapagent-cdp)
           collect=$(window_values "$WORK/live.stderr" 's/^heapagent: read the JS heap profile of .* in \([0-9]*\) ms.*/\1/p' | stats)
           extra="nan" ;;
         datadog)
@@ -314,25 +321,25 @@ echo
 
 echo "### Main-thread pause per collection at a given live JS heap (\`bench/js/live_heap.js\`)"
 echo
-echo "$LIVE_ROUNDS round(s); node --max-old-space-size=4096; profile period ${LIVE_PERIOD} s, ${LIVE_WINDOW} s of a 1 ms \`setInterval\` measured after the heap is built (about $((LIVE_WINDOW / LIVE_PERIOD)) collections). *Stall* is the largest gap between ticks in that window (bare: without any profiler, i.e. GC and scheduling noise). heapagent's *CDP read* is its own debug line (\`read the JS heap profile … in N ms\`: request to response over the websocket, including the full GC V8 forces on every read); @datadog/pprof's *profile()* is the synchronous call timed in JS (no forced GC), *encode* the async protobuf+gzip. Medians over rounds of each run's largest value; (n) is the number of collections seen in the windows."
+echo "$LIVE_ROUNDS round(s); node --max-old-space-size=4096; profile period ${LIVE_PERIOD} s, ${LIVE_WINDOW} s of a 1 ms \`setInterval\` measured after the heap is built (about $((LIVE_WINDOW / LIVE_PERIOD)) collections). *Stall* is the largest gap between ticks in that window (bare: without any profiler, i.e. GC and scheduling noise). heapagent's *read* comes from its own debug line: in-process (the default), the time the read takes on the isolate's thread (V8's GetAllocationProfile plus the copy; no GC); over CDP, request to response over the websocket, including the full GC V8 forces on every read. @datadog/pprof's *profile()* is the synchronous call timed in JS (no forced GC), *encode* the async protobuf+gzip. Medians over rounds of each run's largest value; (n) is the number of collections seen in the windows."
 echo
-echo "| Live heap | bare: stall (ms) | heapagent: CDP read (ms) | heapagent: stall (ms) | @datadog/pprof: profile() (ms) | @datadog/pprof: encode (ms) | @datadog/pprof: stall (ms) |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| Live heap | bare: stall (ms) | heapagent in-process: read (ms) | heapagent in-process: stall (ms) | heapagent CDP: read (ms) | heapagent CDP: stall (ms) | @datadog/pprof: profile() (ms) | @datadog/pprof: encode (ms) | @datadog/pprof: stall (ms) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for mb in $SIZES; do
   row() { awk -v c="$1" -v m="$mb" -v f="$2" '$1 == c && $3 == m {print $f}' "$LIVE"; }
   heap=$(awk -v m="$mb" '$3 == m {print $3}' "$LIVE" | head -1)
-  n_agent=$(row heapagent 8 | awk '{s += $1} END {print s + 0}')
-  n_dd=$(row datadog 8 | awk '{s += $1} END {print s + 0}')
-  printf '| %s MB | %s | %s (%s) | %s | %s (%s) | %s | %s |\n' "$heap" \
+  n_of() { row "$1" 8 | awk '{s += $1} END {print s + 0}'; }
+  printf '| %s MB | %s | %s (%s) | %s | %s (%s) | %s | %s (%s) | %s | %s |\n' "$heap" \
     "$(fmt "$(row bare 4 | median)" %.1f)" \
-    "$(fmt "$(row heapagent 5 | grep -v nan | median)" %.0f)" "$n_agent" "$(fmt "$(row heapagent 4 | median)" %.1f)" \
-    "$(fmt "$(row datadog 5 | grep -v nan | median)" %.1f)" "$n_dd" \
+    "$(fmt "$(row heapagent 5 | grep -v nan | median)" %.1f)" "$(n_of heapagent)" "$(fmt "$(row heapagent 4 | median)" %.1f)" \
+    "$(fmt "$(row heapagent-cdp 5 | grep -v nan | median)" %.0f)" "$(n_of heapagent-cdp)" "$(fmt "$(row heapagent-cdp 4 | median)" %.1f)" \
+    "$(fmt "$(row datadog 5 | grep -v nan | median)" %.1f)" "$(n_of datadog)" \
     "$(fmt "$(row datadog 7 | grep -v nan | median)" %.1f)" "$(fmt "$(row datadog 4 | median)" %.1f)"
 done
 echo
 
 note "Load average before/after: $LOAD_BEFORE / $LOAD_AFTER (a busy machine widens the spread; CPU time moves less than wall time)."
-note "Every heapagent read of the JS heap goes through CDP HeapProfiler.getSamplingProfile, for which V8 always runs a full GC on the main thread first: the stall grows with the live heap. @datadog/pprof reads V8's sampler in-process without forcing a GC (heap-only mode)."
+note "heapagent's default reads V8's sampler in-process with no forced GC, as @datadog/pprof does; over CDP (HEAPAGENT_JS_MODE=cdp, and on nodes whose V8 it does not know) every read is HeapProfiler.getSamplingProfile, for which V8 always runs a full GC on the main thread first: that stall grows with the live heap."
 note "heapagent and @datadog/pprof write a final profile at exit, which the alloc_heavy wall time includes; --heap-prof profiles only at exit."
 echo "Notes:"
 echo

@@ -65,10 +65,14 @@ install_npm_package() {
   [ -d "$prefix/node_modules/$name" ]
 }
 
-# configure_and_build DIR [cmake args...]
+# configure_and_build DIR [cmake args...] [-- build args...]
 configure_and_build() {
   local dir="$1"
   shift
-  cmake -S "$HEAPAGENT_ROOT" -B "$HEAPAGENT_ROOT/$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$HEAPAGENT_ROOT/$dir" -j "$(nproc)"
+  local -a configure_args=() build_args=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do configure_args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  build_args=("$@")
+  cmake -S "$HEAPAGENT_ROOT" -B "$HEAPAGENT_ROOT/$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${configure_args[@]}" >/dev/null
+  cmake --build "$HEAPAGENT_ROOT/$dir" -j "$(nproc)" "${build_args[@]}"
 }

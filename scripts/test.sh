@@ -30,24 +30,34 @@ export HEAPAGENT_TEST_NODE_MODULES="$HEAPAGENT_ROOT/.cache/npm/node_modules"
 jobs="$(nproc)"
 failed=()
 
+# run_suite NAME DIR TARGETS CTEST_LABELS [cmake args...]
+#   TARGETS: "all" or a space-separated list; CTEST_LABELS: "" for every test,
+#   else a ctest -L regular expression.
 run_suite() {
-  local name="$1" dir="$2"
-  shift 2
+  local name="$1" dir="$2" targets="$3" labels="$4"
+  shift 4
   say "$name: building in $dir"
-  if ! configure_and_build "$dir" "$@"; then
+  local -a target_args=()
+  [ "$targets" != all ] && for target in $targets; do target_args+=(--target "$target"); done
+  if ! configure_and_build "$dir" "$@" -- "${target_args[@]}"; then
     failed+=("$name (build)")
     return
   fi
   say "$name: testing"
-  (cd "$dir" && ctest --output-on-failure -j "$jobs") || failed+=("$name")
+  local -a label_args=()
+  [ -n "$labels" ] && label_args=(-L "$labels")
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" "${label_args[@]}") || failed+=("$name")
 }
 
-run_suite "main" build
-run_suite "asan+ubsan" build-asan -DHEAPAGENT_SANITIZE=address,undefined \
+run_suite "main" build all ""
+# Every unit suite again under the sanitizers; the agent itself and the
+# processes it runs in are not sanitizer builds.
+run_suite "asan+ubsan" build-asan all "" -DHEAPAGENT_SANITIZE=address,undefined \
   -DHEAPAGENT_BUILD_AGENT=OFF -DHEAPAGENT_BUILD_BENCH=OFF
-run_suite "tsan" build-tsan -DHEAPAGENT_SANITIZE=thread \
+# ThreadSanitizer where threads meet: the sampler's tables, the CDP session.
+run_suite "tsan" build-tsan "unit_tests cdp_tests" "unit|cdp" -DHEAPAGENT_SANITIZE=thread \
   -DHEAPAGENT_BUILD_AGENT=OFF -DHEAPAGENT_BUILD_BENCH=OFF
-CC=clang CXX=clang++ run_suite "fuzz" build-fuzz -DHEAPAGENT_FUZZ=ON \
+CC=clang CXX=clang++ run_suite "fuzz" build-fuzz fuzzers fuzz -DHEAPAGENT_FUZZ=ON \
   -DHEAPAGENT_FUZZ_SECONDS="${HEAPAGENT_FUZZ_SECONDS:-20}" \
   -DHEAPAGENT_BUILD_AGENT=OFF -DHEAPAGENT_BUILD_BENCH=OFF
 
