@@ -71,8 +71,12 @@ std::optional<ProfileFileName> ParseProfileFileName(std::string_view filename) {
 
 HeapKind GuessHeapKind(const pprof::ProfileData& profile) {
   if (profile.SampleTypeIndex("inuse_samples") >= 0) return HeapKind::kJs;
-  // JS profiles (ours in either mode, @datadog/pprof's) have no mappings;
-  // native ones (ours, Go's) map their binaries.
+  // Native heap profiles (ours, Go's, ddprof's) count allocations too; JS
+  // heap profiles (ours in either mode, @datadog/pprof's) are in-use only and
+  // map no binaries.
+  for (const auto& type : profile.sample_types) {
+    if (type.type.rfind("alloc", 0) == 0) return HeapKind::kNative;
+  }
   if (profile.mappings.empty() &&
       (profile.SampleTypeIndex("space") >= 0 || profile.SampleTypeIndex("inuse_space") >= 0)) {
     return HeapKind::kJs;

@@ -105,6 +105,9 @@ TEST(ProfileKindTest, GuessesFromSampleTypes) {
   pprof::ProfileData datadog;
   datadog.sample_types = {{"objects", "count"}, {"space", "bytes"}};
   EXPECT_EQ(GuessHeapKind(datadog), HeapKind::kJs);
+  pprof::ProfileData in_process;  // the agent's JS heap read in-process
+  in_process.sample_types = {{"inuse_objects", "count"}, {"inuse_space", "bytes"}};
+  EXPECT_EQ(GuessHeapKind(in_process), HeapKind::kJs);
 }
 
 }  // namespace
