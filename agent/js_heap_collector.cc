@@ -126,12 +126,7 @@ bool JsHeapCollector::Attach() {
       [this](cdp::CdpEvent&& event) { OnEvent(event.worker_session_id, event.method, event.params_json); });
   if (!connected.session) {
     cdp::EndOwnSession();
-    bool exiting;
-    {
-      std::lock_guard lock(mutex_);
-      exiting = node_exiting_ || finish_requested_;
-    }
-    if (!exiting) {
+    if (!ExitingWithin(kExitGrace)) {
       Log(LogLevel::kWarn, "could not connect to node's inspector (%s); JS heap profiling is off",
           connected.error.c_str());
     }
@@ -150,8 +145,12 @@ bool JsHeapCollector::Attach() {
                                        {"NodeRuntime.notifyWhenWaitingForDisconnect", R"({"enabled":true})"}}) {
     const cdp::CallResult result = session_->Call(method, params, kSetupCallTimeout);
     if (!result.ok) {
-      Log(LogLevel::kWarn, "node's inspector refused %.*s (%s); JS heap profiling is off",
-          static_cast<int>(method.size()), method.data(), result.error.c_str());
+      // A short-lived process may finish before the agent is set up: node
+      // closing the connection then is its exit, not a problem to report.
+      if (!ExitingWithin(kExitGrace)) {
+        Log(LogLevel::kWarn, "node's inspector refused %.*s (%s); JS heap profiling is off",
+            static_cast<int>(method.size()), method.data(), result.error.c_str());
+      }
       return false;
     }
   }
@@ -186,7 +185,11 @@ bool JsHeapCollector::StartSampling(const std::string& worker_session_id) {
   const cdp::CallResult started = call(
       "HeapProfiler.startSampling", "{\"samplingInterval\":" + std::to_string(options_.sampling_interval) + "}");
   if (!started.ok) {
-    Log(LogLevel::kWarn, "HeapProfiler.startSampling failed (%s); JS heap profiling of %s is off",
+    // Workers come and go (one that ends at once refuses); the main thread's
+    // refusal while node exits is its exit.
+    const bool worth_a_line = worker_session_id.empty() && !ExitingWithin(kExitGrace);
+    Log(worth_a_line ? LogLevel::kWarn : LogLevel::kDebug,
+        "HeapProfiler.startSampling failed (%s); JS heap profiling of %s is off",
         started.error.c_str(), worker_session_id.empty() ? "the main thread" : "a worker");
     return false;
   }
@@ -339,6 +342,11 @@ void JsHeapCollector::Detach() {
   if (!session_) return;
   session_->Close(kCloseTimeout);
   cdp::EndOwnSession();
+}
+
+bool JsHeapCollector::ExitingWithin(milliseconds grace) {
+  std::unique_lock lock(mutex_);
+  return wake_.wait_for(lock, grace, [this] { return finish_requested_ || node_exiting_; });
 }
 
 void JsHeapCollector::FinishAndWait(milliseconds timeout) {

@@ -77,6 +77,10 @@ class JsHeapCollector {
   void AdoptNewWorkers();
   Wake WaitForWork(std::chrono::steady_clock::time_point next_period);
   void Detach();
+  // A failure while node may be exiting is no failure: true if the process
+  // shows it is exiting within `grace` (node waits for the agent, or exit
+  // handlers run), so the failure is not worth a line on the app's stderr.
+  bool ExitingWithin(std::chrono::milliseconds grace);
 
   const Options options_;
   ProfileSinks& sinks_;
