@@ -82,7 +82,13 @@ void JsHeapCollector::Run() {
         if (next < now) next = now + options_.period;
       }
       if (!session_->IsOpen()) {
-        Log(LogLevel::kWarn, "node closed its inspector (the app called inspector.close()?); JS heap profiling is off");
+        // At exit node may close the connection without waiting for the
+        // agent (e.g. after its workers); only a process that lives on has
+        // really lost its JS heap profile.
+        if (!ExitingWithin(kExitGrace)) {
+          Log(LogLevel::kWarn,
+              "node closed its inspector (the app called inspector.close()?); JS heap profiling is off");
+        }
         break;
       }
     }
