@@ -177,11 +177,22 @@ class JsCoexistenceTest(AgentTestCase):
         self.assertIn("allocateAfterOpen", summary(profiles(self.output, "js")[-2])["functions"])
 
     def test_app_closing_the_inspector_is_not_blocked_and_gets_one_line(self):
-        result = run(["node", node_script("js_close_inspector.js")], env={**FAST, "HEAPAGENT_OUTPUT_DIR": self.output},
-                     timeout=60)
-        self.assertOk(result)
-        self.assertEqual(result.stdout, "closed, url undefined\nstill running\n")
-        self.assertRegex(result.stderr, r"^heapagent: node closed its inspector .*JS heap profiling is off\n$")
+        from harness import _CLEAN_ENV, LIBRARY
+        env = dict(_CLEAN_ENV, LD_PRELOAD=LIBRARY, **CDP, **FAST, HEAPAGENT_OUTPUT_DIR=self.output)
+        process = subprocess.Popen(["node", node_script("js_close_inspector.js")], env=env, stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            # The event: the agent's line (it waits a grace period first, in
+            # case the process is exiting); then the app may end.
+            line = process.stderr.readline()
+            self.assertRegex(line, r"^heapagent: node closed its inspector .*JS heap profiling is off\n$")
+            stdout, rest = process.communicate(input="", timeout=60)  # ends the app's stdin
+        finally:
+            if process.poll() is None:
+                process.kill()
+        self.assertEqual(process.returncode, 0)
+        self.assertEqual(stdout, "closed, url undefined\nstill running\n")
+        self.assertEqual(rest, "")
 
     def test_another_profiler_stopping_the_sampler_is_reported_once_and_survived(self):
         result = run(["node", node_script("js_foreign_stop.js")], env={**FAST, "HEAPAGENT_OUTPUT_DIR": self.output})
