@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "cdp/cdp_message.h"
+
 namespace heapagent {
 namespace {
 
@@ -29,25 +31,9 @@ std::string Iso8601Millis(int64_t unix_nanos) {
 }
 
 std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-          out += escaped;
-        } else {
-          out += static_cast<char>(c);  // UTF-8 passes through
-        }
-    }
-  }
-  return out + "\"";
+  std::string out;
+  cdp::AppendJsonString(out, text);  // the CDP client's escaper: one JSON writer in the agent
+  return out;
 }
 
 std::string DatadogEventJson(const DatadogEvent& event, const UploadIdentity& identity) {
