@@ -53,6 +53,20 @@ bool IsAllocatorFrame(const Frame& frame) {
   return kAllocators.contains(name);
 }
 
+bool IsGeneratedOrCallMachinery(const Frame& frame) {
+  static constexpr std::string_view kMachinery[] = {
+      "Builtins_",
+      "v8::internal::FunctionCallbackArguments::",
+      "v8::internal::(anonymous namespace)::HandleApiCallHelper",
+      "v8::internal::MaybeHandle<v8::internal::Object> v8::internal::(anonymous namespace)::HandleApiCallHelper",
+      "v8::internal::Builtin_HandleApiCall",
+  };
+  for (std::string_view prefix : kMachinery) {
+    if (frame.function.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
 struct SiteSeries {
   Frame site;
   std::vector<double> bytes, samples, old_bytes, old_samples;
@@ -96,13 +110,17 @@ std::optional<std::pair<std::string, Frame>> SiteOf(HeapKind kind, const std::ve
     }
     return std::make_pair(stack[leaf].function + '\x1f' + stack[leaf].file, stack[leaf]);
   }
-  // Native: the symbolized frames from the allocation site up. V8's
-  // generated code (bare JIT addresses, Builtins_* trampolines) is left out
-  // of the key: it changes as V8 tiers JS code up, and one site would
-  // otherwise split into many short series.
+  // Native: the symbolized frames from the allocation site up. Left out of
+  // the key, because they change as V8 tiers JS code up and one site would
+  // otherwise split into several short series:
+  //  - V8's generated code (bare JIT addresses, Builtins_* trampolines);
+  //  - V8's call machinery between JS and an embedder's C++ callback
+  //    (FunctionCallbackArguments::Call, HandleApiCallHelper, ...): present
+  //    when the interpreter calls node::Buffer's binding, absent when
+  //    optimized code calls it directly.
   std::vector<Frame> symbolized;
   for (size_t i = leaf; i < stack.size() && symbolized.size() < kNativeSiteDepth; ++i) {
-    if (stack[i].symbolized && !stack[i].function.starts_with("Builtins_")) symbolized.push_back(stack[i]);
+    if (stack[i].symbolized && !IsGeneratedOrCallMachinery(stack[i])) symbolized.push_back(stack[i]);
   }
   return std::make_pair(StackKey(symbolized), stack[leaf]);
 }

@@ -14,6 +14,9 @@ bool IsPlaceholderName(const std::string& name) {
 // "object+0x1234": how the agent (and pprof) name a frame no symbol covers.
 bool LooksLikeBareAddress(const Frame& frame) {
   if (!frame.file.empty()) return false;
+  // The agent's name for an address outside every mapped object (V8's JIT
+  // code before it is named).
+  if (frame.function == "[unknown]") return true;
   const size_t plus = frame.function.rfind("+0x");
   if (plus == std::string::npos || frame.function.find(' ') != std::string::npos) return false;
   return frame.function.find_first_not_of("0123456789abcdefABCDEF", plus + 3) == std::string::npos;

@@ -88,5 +88,57 @@ TEST(LeakFinderTest, TooFewProfilesGiveANoteNotASuspect) {
   EXPECT_NE(report.notes[0].find("at least"), std::string::npos);
 }
 
+// A native profile of node's Buffer allocations whose stacks reach the
+// Buffer binding either through V8's API-call machinery (interpreted JS) or
+// directly (optimized JS), as in a real process where the caller tiers up.
+pprof::ProfileData BufferProfile(double interpreted_bytes, double optimized_bytes, int64_t time_nanos) {
+  pprof::ProfileBuilder builder;
+  builder.AddSampleType("inuse_objects", "count");
+  builder.AddSampleType("inuse_space", "bytes");
+  builder.SetPeriodType("space", "bytes", 32768);
+  builder.SetTimeNanos(time_nanos);
+  const uint64_t node = builder.AddMapping({.memory_start = 0x1000, .memory_limit = 0x9000000, .file_offset = 0,
+                                            .filename = "/usr/bin/node", .build_id = "", .has_functions = true});
+  uint64_t address = 0x1000;
+  auto frame = [&](const char* name) {
+    if (name == nullptr) return builder.InternLocation(node, 0x7f0000000000 + (address += 16), {});
+    const pprof::LineInfo line{builder.InternFunction(name, name, ""), 0, 0};
+    return builder.InternLocation(node, address += 16, {&line, 1});
+  };
+  const uint64_t leaf = frame("node::NodeArrayBufferAllocator::AllocateUninitialized(unsigned long)");
+  const uint64_t binding = frame("node::Buffer::(anonymous namespace)::CreateUnsafeArrayBuffer(v8::FunctionCallbackInfo<v8::Value> const&)");
+  const uint64_t call = frame("v8::internal::FunctionCallbackArguments::Call(v8::internal::CallHandlerInfo)");
+  const uint64_t api = frame("v8::internal::Builtin_HandleApiCall(int, unsigned long*, v8::internal::Isolate*)");
+  const uint64_t centry = frame("Builtins_CEntry_Return1_ArgvOnStack_BuiltinExit");
+  const uint64_t jit = frame(nullptr);
+  const uint64_t entry = frame("Builtins_JSEntry");
+  const uint64_t timers = frame("node::Environment::RunTimers(uv_timer_s*)");
+  auto add = [&](std::vector<uint64_t> stack, double bytes) {
+    if (bytes > 0) builder.AddSample(stack, std::vector<int64_t>{static_cast<int64_t>(bytes / 2048), static_cast<int64_t>(bytes)});
+  };
+  add({leaf, binding, call, api, centry, jit, entry, timers}, interpreted_bytes);
+  add({leaf, binding, jit, jit, entry, timers}, optimized_bytes);
+  std::string error;
+  return *pprof::DecodeProfile(builder.Encode(), &error);
+}
+
+TEST(LeakFinderTest, NativeSiteIsOneSeriesAcrossTheCallersTierUp) {
+  // Retained Buffers: interpreted calls until period 3, optimized after.
+  ProfileSeries series;
+  series.kind = HeapKind::kNative;
+  for (int i = 0; i < 8; ++i) {
+    LoadedProfile profile;
+    profile.kind = HeapKind::kNative;
+    profile.path = "svc-42-native-" + std::to_string(i) + ".pb.gz";
+    const double interpreted = std::min(i + 1, 4) * 8e6, optimized = std::max(i - 3, 0) * 8e6;
+    profile.data = BufferProfile(interpreted, optimized, 1'700'000'000'000'000'000 + i * kMinute / 2);
+    series.profiles.push_back(std::move(profile));
+  }
+  const auto report = FindLeaks({series});
+  ASSERT_EQ(report.suspects.size(), 1u);
+  EXPECT_EQ(report.suspects[0].site.function, "node::NodeArrayBufferAllocator::AllocateUninitialized(unsigned long)");
+  EXPECT_NEAR(report.suspects[0].growth.rate_per_minute, 16e6, 2e6);
+}
+
 }  // namespace
 }  // namespace heapagent::cli
