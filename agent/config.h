@@ -20,6 +20,7 @@ namespace heapagent {
 struct Config {
   bool enabled = true;                  // HEAPAGENT_ENABLED
   bool native_enabled = true;           // HEAPAGENT_NATIVE
+  bool native_js_frames = true;         // HEAPAGENT_NATIVE_JS_FRAMES: name JS callers in native stacks
   uint64_t native_interval = 512 * 1024;  // HEAPAGENT_NATIVE_INTERVAL, bytes
   bool js_enabled = true;               // HEAPAGENT_JS
   uint64_t js_interval = 512 * 1024;    // HEAPAGENT_JS_INTERVAL, bytes

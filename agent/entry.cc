@@ -26,6 +26,8 @@
 #include "cdp/inspector_activation.h"
 #include "cdp/inspector_hooks.h"
 #include "sampling/libdw_api.h"
+#include "sampling/agent_work_scope.h"
+#include "sampling/jit_code_map.h"
 #include "sampling/native_sampler.h"
 #include "sampling/thread_sampler_state.h"
 
@@ -52,13 +54,6 @@ struct RunningAgent {
   DirectJsCollector* direct_js = nullptr;
 };
 RunningAgent* g_agent = nullptr;
-
-// Runs the agent's allocations of the current thread unsampled for a scope.
-class AgentAllocationScope {
- public:
-  AgentAllocationScope() { ++heapagent_thread_sampler.busy; }
-  ~AgentAllocationScope() { --heapagent_thread_sampler.busy; }
-};
 
 std::string AbsoluteDirectory(const std::string& directory) {
   if (!directory.empty() && directory[0] == '/') return directory;
@@ -122,7 +117,9 @@ void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) 
   const Config::JsMode mode = agent.config.js_mode;
   if (mode != Config::JsMode::kCdp) {
     std::string why_not;
-    const auto direct = PrepareDirectJs({.sampling_interval = agent.config.js_interval}, std::getenv("NODE_OPTIONS"),
+    const auto direct = PrepareDirectJs({.sampling_interval = agent.config.js_interval,
+                                         .name_js_frames = agent.config.native_enabled && agent.config.native_js_frames},
+                                        std::getenv("NODE_OPTIONS"),
                                         &why_not);
     if (direct) {
       DirectJsCollector::Options options;
@@ -165,10 +162,11 @@ void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) 
 
 void OnForkChild() {
   if (g_agent == nullptr) return;
-  AgentAllocationScope unsampled;
+  AgentWorkScope unsampled;
   // The parent's agent thread does not exist here and may have held any of
   // its locks at fork time: abandon its objects, start over with this pid.
   ResetNativeSamplerAfterFork();
+  JitCodeMap::ResetAfterFork();
   // Only the native heap: the parent's inspector and its session are gone.
   auto* child = new RunningAgent{g_agent->config, g_agent->service};
   g_agent = child;
@@ -179,7 +177,7 @@ void OnForkChild() {
 }
 
 void Initialise() {
-  AgentAllocationScope unsampled;
+  AgentWorkScope unsampled;
   std::vector<std::string> problems;
   const Config config = ParseConfig([](const char* name) { return std::getenv(name); }, problems);
   SetLogLevel(config.log_level);

@@ -1,5 +1,7 @@
 #include "agent/native_heap_collector.h"
 
+#include "sampling/jit_code_map.h"
+
 #include <sys/auxv.h>
 
 #include "agent/log.h"
@@ -20,6 +22,10 @@ void NativeHeapCollector::Collect(const pprof::ProfileWindow& window, bool is_fi
   symbolizer_.ReleaseFilePages();
   Log(LogLevel::kDebug, "native heap profile: %zu sites, %zu live samples%s", snapshot.sites.size(),
       snapshot.live_samples, is_final ? ", final" : "");
+  if (JitCodeMap* js_code = JitCodeMap::IfCreated()) {
+    Log(LogLevel::kDebug, "JS code map: %zu ranges, about %zu KiB", js_code->entries(),
+        js_code->ApproximateBytes() / 1024);
+  }
   sinks_.Deliver({.kind = "native", .window = window, .encoded = profile, .is_final = is_final});
 }
 

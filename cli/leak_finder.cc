@@ -117,10 +117,16 @@ std::optional<std::pair<std::string, Frame>> SiteOf(HeapKind kind, const std::ve
   //  - V8's call machinery between JS and an embedder's C++ callback
   //    (FunctionCallbackArguments::Call, HandleApiCallHelper, ...): present
   //    when the interpreter calls node::Buffer's binding, absent when
-  //    optimized code calls it directly.
+  //    optimized code calls it directly;
+  //  - JS frames (mixed stacks): optimized code inlines callees, so the JS
+  //    frames of one call path change as it tiers up. They stay in the
+  //    suspect's stack, which is what tells the user the route.
   std::vector<Frame> symbolized;
   for (size_t i = leaf; i < stack.size() && symbolized.size() < kNativeSiteDepth; ++i) {
-    if (stack[i].symbolized && !IsGeneratedOrCallMachinery(stack[i])) symbolized.push_back(stack[i]);
+    const Frame& frame = stack[i];
+    if (frame.symbolized && frame.kind != FrameKind::kJs && !IsGeneratedOrCallMachinery(frame)) {
+      symbolized.push_back(frame);
+    }
   }
   return std::make_pair(StackKey(symbolized), stack[leaf]);
 }

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "pprof/mapping_names.h"
+
 namespace heapagent::cli {
 namespace {
 
@@ -47,7 +49,10 @@ const std::vector<Frame>& StackResolver::LocationFrames(uint64_t location_id) {
   const pprof::LocationData* location = profile_.FindLocation(location_id);
   if (location == nullptr) return frames;  // DecodeProfile guarantees it exists
   const pprof::MappingData* mapping = profile_.FindMapping(location->mapping_id);
-  const FrameKind code_kind = mapping != nullptr ? FrameKind::kNative : FrameKind::kJs;
+  // JS heap profiles have no mappings; native ones name JS frames (mixed
+  // stacks) with the agent's "[js]" mapping.
+  const FrameKind code_kind =
+      mapping == nullptr || mapping->filename == pprof::kJsMappingName ? FrameKind::kJs : FrameKind::kNative;
   for (const pprof::LineData& line : location->lines) {
     const pprof::FunctionData* function = profile_.FindFunction(line.function_id);
     Frame frame;

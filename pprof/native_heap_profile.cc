@@ -5,7 +5,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "pprof/mapping_names.h"
 #include "pprof/profile_builder.h"
+#include "sampling/interpreter_frames.h"
 
 namespace heapagent::pprof {
 namespace {
@@ -20,8 +22,9 @@ class NativeLocations {
     if (auto found = locations_.find(return_address); found != locations_.end()) return found->second;
     const SymbolizedFrame& frame = symbolizer_.Symbolize(return_address);
     const uint64_t function = builder_.InternFunction(frame.function, frame.system_name, frame.file);
-    const LineInfo line{function, frame.line};
-    const uint64_t location = builder_.InternLocation(MappingId(frame.mapping), return_address - 1, {&line, 1});
+    const LineInfo line{function, frame.line, frame.column};
+    const uint64_t address = IsJsBytecodeFrame(return_address) ? JsBytecodeAddress(return_address) : return_address - 1;
+    const uint64_t location = builder_.InternLocation(MappingId(frame.mapping), address, {&line, 1});
     locations_.emplace(return_address, location);
     return location;
   }
@@ -33,6 +36,7 @@ class NativeLocations {
 
  private:
   uint64_t MappingId(int index) {
+    if (index == SymbolizedFrame::kJsCode) return JsMappingId();
     if (index < 0) return 0;
     if (auto found = mappings_.find(index); found != mappings_.end()) return found->second;
     const ModuleMapping& module = symbolizer_.mappings()[index];
@@ -52,8 +56,21 @@ class NativeLocations {
     return id;
   }
 
+  // JS functions V8 compiled get a mapping of their own, named "[js]", so
+  // that viewers can tell (and colour) JS frames in native stacks.
+  uint64_t JsMappingId() {
+    if (js_mapping_ == 0) {
+      js_mapping_ = builder_.AddMapping({.filename = std::string(kJsMappingName),
+                                         .has_functions = true,
+                                         .has_filenames = true,
+                                         .has_line_numbers = true});
+    }
+    return js_mapping_;
+  }
+
   ProfileBuilder& builder_;
   Symbolizer& symbolizer_;
+  uint64_t js_mapping_ = 0;
   std::unordered_map<uintptr_t, uint64_t> locations_;
   std::unordered_map<int, uint64_t> mappings_;
 };

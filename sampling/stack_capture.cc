@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "sampling/interpreter_frames.h"
+
 namespace heapagent {
 namespace {
 
@@ -38,12 +40,45 @@ void InitStackCapture() {
 
 bool IsAgentCode(uintptr_t pc) { return pc >= g_agent_code_begin && pc < g_agent_code_end; }
 
+namespace {
+
+// libunwind's fast trace: return addresses only.
+int CaptureReturnAddresses(void** raw, int wanted) { return unw_backtrace(raw, wanted); }
+
+// Step by step, so each frame's registers are at hand: a frame of V8's
+// interpreter is replaced by the bytecode it runs (interpreter_frames.h).
+// Slower than unw_backtrace, so used only once V8 has announced its
+// interpreter, i.e. in node processes whose JS the agent can name.
+int CaptureWithInterpretedFrames(void** raw, int wanted) {
+  unw_context_t context;
+  unw_cursor_t cursor;
+  if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0) return 0;
+  int depth = 0;
+  // The first frame is this function's own, dropped like unw_backtrace's.
+  while (depth < wanted && unw_step(&cursor) > 0) {
+    unw_word_t ip = 0;
+    if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
+    uintptr_t frame = ip;
+    if (IsInterpreterCode(ip)) {
+      unw_word_t fp = 0;
+      if (unw_get_reg(&cursor, UNW_TDEP_BP, &fp) == 0) {
+        if (const uintptr_t bytecode = InterpretedFrameBytecode(fp)) frame = bytecode;
+      }
+    }
+    raw[depth++] = reinterpret_cast<void*>(frame);
+  }
+  return depth;
+}
+
+}  // namespace
+
 int CaptureStack(uintptr_t* frames, int max_depth) {
   // A few extra slots for our own frames, which are removed below.
   constexpr int kOwnFramesSlack = 8;
   void* raw[kMaxStackDepth + kOwnFramesSlack];
   const int wanted = std::clamp(max_depth, 1, kMaxStackDepth) + kOwnFramesSlack;
-  const int captured = unw_backtrace(raw, wanted);
+  const int captured =
+      InterpreterRangesKnown() ? CaptureWithInterpretedFrames(raw, wanted) : CaptureReturnAddresses(raw, wanted);
   int first = 0;
   while (first < captured && IsAgentCode(reinterpret_cast<uintptr_t>(raw[first]))) ++first;
   const int depth = std::min(captured - first, max_depth);

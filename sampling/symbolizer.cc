@@ -1,5 +1,9 @@
 #include "sampling/symbolizer.h"
 
+#include "sampling/code_aliases.h"
+#include "sampling/interpreter_frames.h"
+#include "sampling/jit_code_map.h"
+
 #include "sampling/libdw_api.h"
 
 #include <cxxabi.h>
@@ -34,6 +38,17 @@ std::string HexBuildId(const LibdwApi& libdw, Dwfl_Module* module) {
     hex += byte;
   }
   return hex;
+}
+
+// The process's memory map, for code aliases; empty if unreadable.
+std::string ReadProcMaps() {
+  std::string text;
+  const int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buffer[16384];
+  for (ssize_t got; (got = read(fd, buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<size_t>(got));
+  close(fd);
+  return text;
 }
 
 }  // namespace
@@ -111,6 +126,7 @@ bool Symbolizer::Refresh() {
   functions_of_module_.clear();  // its names point into the old Dwfl's data
   mapping_of_module_.clear();
   dwfl_ = std::make_unique<DwflState>(*libdw);
+  aliases_ = FindCodeAliases(ReadProcMaps());
   return dwfl_->dwfl != nullptr;
 }
 
@@ -190,10 +206,16 @@ SymbolizedFrame Symbolizer::Resolve(uintptr_t pc) {
     frame.function = "[unknown]";
     return frame;
   }
+  const uintptr_t original_pc = pc;
+  pc = TranslateCodeAlias(aliases_, original_pc);
   Dwfl_Module* module = dwfl_->libdw.addrmodule(dwfl_->dwfl, pc);
   if (module == nullptr && refresh_allowed_) {
+    // A module loaded (or an alias mapped) since the last look.
     refresh_allowed_ = false;
-    if (Refresh()) module = dwfl_->libdw.addrmodule(dwfl_->dwfl, pc);
+    if (Refresh()) {
+      pc = TranslateCodeAlias(aliases_, original_pc);
+      module = dwfl_->libdw.addrmodule(dwfl_->dwfl, pc);
+    }
   }
   if (module == nullptr) {
     frame.function = "[unknown]";
@@ -230,12 +252,44 @@ SymbolizedFrame Symbolizer::Resolve(uintptr_t pc) {
   return frame;
 }
 
+bool Symbolizer::SymbolizeJs(uintptr_t address, bool bytecode) {
+  const std::optional<JsFunctionName> name =
+      JitCodeMap::Instance().Lookup(address, bytecode ? JsCodeKind::kBytecode : JsCodeKind::kMachineCode);
+  if (!name) return false;
+  js_frame_ = SymbolizedFrame{.function = name->function,
+                              .system_name = name->function,
+                              .file = name->script,
+                              .line = name->line,
+                              .column = name->column,
+                              .mapping = name->builtin ? SymbolizedFrame::kOutsideModules : SymbolizedFrame::kJsCode};
+  return true;
+}
+
 const SymbolizedFrame& Symbolizer::Symbolize(uintptr_t return_address) {
+  if (IsJsBytecodeFrame(return_address)) {
+    if (SymbolizeJs(JsBytecodeAddress(return_address), true)) return js_frame_;
+    // Read from a frame that turned out not to be V8's (or code since
+    // dropped): the interpreter is all that is known.
+    js_frame_ = SymbolizedFrame{};
+    js_frame_.function = "[js interpreted]";
+    js_frame_.mapping = SymbolizedFrame::kJsCode;
+    return js_frame_;
+  }
   if (auto found = cache_.find(return_address); found != cache_.end()) return found->second;
   if (cache_.size() >= kMaxCachedFrames) cache_.clear();
   // A return address points after the call; the call itself is one byte back.
   const uintptr_t call_site = return_address > 0 ? return_address - 1 : 0;
-  return cache_.emplace(return_address, Resolve(call_site)).first->second;
+  SymbolizedFrame frame = Resolve(call_site);
+  if (frame.mapping == SymbolizedFrame::kOutsideModules || frame.system_name.empty()) {
+    // Most likely V8's generated code, which moves and is reused: not cached.
+    // (libdwfl may also attribute V8's code pages to a module, with no symbol.)
+    if (SymbolizeJs(call_site, false)) return js_frame_;
+    if (frame.mapping == SymbolizedFrame::kOutsideModules) {
+      js_frame_ = std::move(frame);
+      return js_frame_;
+    }
+  }
+  return cache_.emplace(return_address, std::move(frame)).first->second;
 }
 
 }  // namespace heapagent

@@ -6,6 +6,11 @@
 // module list for pprof mappings with path and build id. Results are cached
 // per address; the cache is bounded and simply cleared when it grows too big.
 //
+// Addresses outside every module are looked up in V8's code
+// (jit_code_map.h), as are the bytecode frames of V8's interpreter
+// (interpreter_frames.h); those answers are not cached, because V8 reuses
+// its code memory.
+//
 // Thread-safety: none; one Symbolizer per agent thread.
 #pragma once
 
@@ -14,6 +19,8 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "sampling/code_aliases.h"
 
 namespace heapagent {
 
@@ -30,7 +37,10 @@ struct SymbolizedFrame {
   std::string system_name;  // the symbol as linked (mangled)
   std::string file;         // source file, empty if unknown
   int line = 0;             // 1-based, 0 if unknown
-  int mapping = -1;         // index into mappings(), -1 if outside every module
+  int column = 0;           // 1-based, JS frames only
+  int mapping = -1;         // index into mappings(), kOutsideModules or kJsCode
+  static constexpr int kOutsideModules = -1;
+  static constexpr int kJsCode = -2;  // a JS function V8 compiled (jit_code_map.h)
 };
 
 class Symbolizer {
@@ -69,7 +79,12 @@ class Symbolizer {
   void ReleaseFilePages(void* module);
   bool Refresh();
 
+  // The JS function at `address`, into js_frame_; false if V8 announced none.
+  bool SymbolizeJs(uintptr_t address, bool bytecode);
+
   std::unique_ptr<DwflState> dwfl_;
+  SymbolizedFrame js_frame_;
+  std::vector<CodeAlias> aliases_;  // V8's copy of its builtins (code_aliases.h)
   std::unordered_map<uintptr_t, SymbolizedFrame> cache_;
   std::unordered_map<void*, int> mapping_of_module_;
   std::unordered_map<void*, std::vector<FunctionSymbol>> functions_of_module_;

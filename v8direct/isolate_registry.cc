@@ -1,5 +1,8 @@
 #include "v8direct/isolate_registry.h"
 
+#include "sampling/agent_work_scope.h"
+#include "v8direct/jit_code_events.h"
+
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -102,6 +105,7 @@ std::shared_ptr<IsolateRegistry::Entry> IsolateRegistry::Find(uint64_t key) {
 }
 
 bool IsolateRegistry::RegisterCurrentIsolate(int64_t thread_id, int node_major) {
+  AgentWorkScope unsampled;  // on the isolate's thread, for the agent
   std::optional<V8Api> api;
   RegistrySettings settings;
   {
@@ -155,6 +159,7 @@ bool IsolateRegistry::RegisterCurrentIsolate(int64_t thread_id, int node_major) 
           "heapagent shares it: its interval applies, not HEAPAGENT_JS_INTERVAL");
     }
   }
+  if (settings.name_js_frames) StartJitCodeEvents(*api, isolate);
   api->node_add_environment_cleanup_hook(isolate, &IsolateRegistry::OnEnvironmentCleanup, KeyAsPointer(entry->key));
   if (entry->is_main) api->node_at_exit(environment, &IsolateRegistry::OnMainAtExit, KeyAsPointer(entry->key));
   return true;
@@ -163,6 +168,7 @@ bool IsolateRegistry::RegisterCurrentIsolate(int64_t thread_id, int node_major) 
 void IsolateRegistry::Read(Entry& entry, bool is_final) {
   // On the isolate's thread, inside a node interrupt, AtExit or cleanup hook.
   if (entry.disabled) return;
+  AgentWorkScope unsampled;
   const V8Api& api = *api_;  // set before any isolate registered, never changed
   if (api.isolate_get_current() != entry.isolate) {
     entry.disabled = true;
@@ -277,6 +283,7 @@ void IsolateRegistry::OnEnvironmentCleanup(void* key) {
   // Stopped while the isolate is whole, so that no sampled object's weak
   // callback runs into a half-torn-down sampler.
   if (entry->owns_sampler && !entry->disabled) registry.api_->stop_sampling(entry->profiler);
+  if (registry.settings_.name_js_frames) StopJitCodeEvents(*registry.api_, entry->isolate);
   {
     std::lock_guard lock(registry.mutex_);
     entry->ended = true;

@@ -55,6 +55,7 @@ struct RegistrySettings {
   uint64_t sampling_interval = 512 * 1024;  // bytes, V8's mean sampling interval
   int stack_depth = 128;                    // frames; CDP's fixed depth, so both paths see the same stacks
   int node_major = 0;                       // the node major the V8 version belongs to (known_runtimes.h)
+  bool name_js_frames = false;              // start V8's code events per isolate (jit_code_events.h)
 };
 
 // What one isolate has for the agent thread at one collection.

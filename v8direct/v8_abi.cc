@@ -39,6 +39,9 @@ std::optional<V8Api> ResolveV8Api(std::string* missing) {
   ok &= Find(api.node_at_exit, "_ZN4node6AtExitEPNS_11EnvironmentEPFvPvES2_", &first_missing);
   ok &= Find(api.node_add_environment_cleanup_hook, "_ZN4node25AddEnvironmentCleanupHookEPN2v87IsolateEPFvPvES3_",
              &first_missing);
+  api.isolate_set_jit_code_event_handler =
+      reinterpret_cast<decltype(api.isolate_set_jit_code_event_handler)>(dlsym(
+          RTLD_DEFAULT, "_ZN2v87Isolate22SetJitCodeEventHandlerENS_19JitCodeEventOptionsEPFvPKNS_12JitCodeEventEE"));
   if (!ok) {
     if (missing != nullptr) *missing = first_missing;
     return std::nullopt;

@@ -117,6 +117,37 @@ inline constexpr int kSamplingNoFlags = 0;
 inline constexpr size_t kHeapStatisticsWords = 32;
 inline constexpr size_t kHeapStatisticsExternalMemoryWord = 7;
 
+// v8::JitCodeEvent (v8-callbacks.h), the same in V8 11.3, 12.4 and 13.6.
+struct V8JitCodeEvent {
+  enum Type : int { kCodeAdded = 0, kCodeMoved = 1, kCodeRemoved = 2 };
+  enum CodeType : int { kByteCode = 0, kJitCode = 1, kWasmCode = 2 };
+  int type;
+  int code_type;
+  void* code_start;
+  size_t code_len;
+  LocalHandle script;
+  void* user_data;
+  void* wasm_source_info;
+  union {
+    struct {
+      const char* str;
+      size_t len;
+    } name;
+    struct {
+      size_t offset, pos;
+      int position_type;
+    } line_info;
+    void* new_code_start;
+  };
+  V8Isolate* isolate;
+};
+static_assert(offsetof(V8JitCodeEvent, code_start) == 8);
+static_assert(offsetof(V8JitCodeEvent, name) == 48);
+static_assert(offsetof(V8JitCodeEvent, isolate) == 72);
+using V8JitCodeEventHandler = void (*)(const V8JitCodeEvent*);
+// v8::JitCodeEventOptions: also announce the code that already exists.
+inline constexpr int kJitCodeEventEnumExisting = 1;
+
 // The entry points, as plain function pointers; member functions take their
 // `this` first (the Itanium C++ ABI on x86-64 and AArch64).
 struct V8Api {
@@ -136,6 +167,9 @@ struct V8Api {
   void (*node_request_interrupt)(NodeEnvironment*, void (*callback)(void*), void* data);
   void (*node_at_exit)(NodeEnvironment*, void (*callback)(void*), void* data);
   void (*node_add_environment_cleanup_hook)(V8Isolate*, void (*callback)(void*), void* data);
+  // Optional (null if absent): naming JS frames in native stacks needs it,
+  // the JS heap path does not.
+  void (*isolate_set_jit_code_event_handler)(V8Isolate*, int options, V8JitCodeEventHandler handler);
 };
 
 // Every entry point, or nullopt with the name of the first one missing in
