@@ -191,6 +191,13 @@ Config ParseConfig(const EnvironmentLookup& lookup, std::vector<std::string>& pr
     else if (mode == "cdp") config.js_mode = Config::JsMode::kCdp;
     else reject("HEAPAGENT_JS_MODE", value, "auto, direct or cdp", "auto");
   }
+  if (const char* value = get("HEAPAGENT_ALLOCATOR")) {
+    const std::string allocator = Lowercase(Trim(value));
+    if (allocator == "system" || allocator == "glibc") config.allocator = Config::Allocator::kSystem;
+    else if (allocator == "jemalloc") config.allocator = Config::Allocator::kJemalloc;
+    else reject("HEAPAGENT_ALLOCATOR", value, "system or jemalloc", "system");
+  }
+  if (const char* value = get("HEAPAGENT_JEMALLOC_PATH")) config.jemalloc_path = value;
   if (const char* value = get("HEAPAGENT_STACK_DEPTH")) {
     auto depth = ParseInteger(value);
     if (depth && *depth >= 1 && *depth <= 256) config.stack_depth = static_cast<int>(*depth);

@@ -29,6 +29,10 @@ struct Config {
   // JS heap (never an inspector); kCdp = always over node's inspector.
   enum class JsMode { kAuto, kDirect, kCdp };
   JsMode js_mode = JsMode::kAuto;
+  // HEAPAGENT_ALLOCATOR: who serves the malloc family in profiled processes.
+  enum class Allocator { kSystem, kJemalloc };
+  Allocator allocator = Allocator::kSystem;
+  std::string jemalloc_path;            // HEAPAGENT_JEMALLOC_PATH; empty = Debian's libjemalloc.so.2
   int stack_depth = 64;                 // HEAPAGENT_STACK_DEPTH
   double period_seconds = 60;           // HEAPAGENT_PERIOD
   std::string output_dir = "./heapagent-profiles";  // HEAPAGENT_OUTPUT_DIR

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agent/agent_thread.h"
+#include "agent/allocator_choice.h"
 #include "agent/config.h"
 #include "agent/direct_js_collector.h"
 #include "agent/exporters/backend_sinks.h"
@@ -185,10 +186,14 @@ void Initialise() {
   if (!config.enabled || !ProcessMatches(identity.executable_name, config.processes)) {
     // Not ours (e.g. a shell a node app spawned, with LD_PRELOAD inherited):
     // stay inert and silent; the hooks cost one countdown and one load.
+    KeepSystemAllocator();
     MakeNativeSamplerInert();
     return;
   }
   for (const std::string& problem : problems) Log(LogLevel::kWarn, "%s", problem.c_str());
+  // As early as possible (fewer blocks stay with glibc) and before the agent
+  // starts any thread.
+  ChooseAllocator(config);
 
   // Now, while the process is still single-threaded (see libdw_api.h).
   if (LoadLibdw() == nullptr) Log(LogLevel::kWarn, "libdw.so.1 not found; native frames will have no names");

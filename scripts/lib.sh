@@ -33,9 +33,10 @@ install_build_dependencies() {
 }
 
 # What only the tests need: Debian's Chromium, to load the CLI's HTML
-# reports headless and check what they render.
+# reports headless and check what they render; Debian's jemalloc (the
+# runtime package only), for HEAPAGENT_ALLOCATOR=jemalloc.
 install_test_dependencies() {
-  install_missing_packages chromium
+  install_missing_packages chromium libjemalloc2
 }
 
 # Installs node MAJOR from the npm registry's `node` package into

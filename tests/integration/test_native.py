@@ -3,14 +3,16 @@ real LD_PRELOAD, profiles decoded with libprotobuf (profile_summary) and
 go tool pprof."""
 import os
 import re
+import shutil
 import socket
 import subprocess
 import time
 import unittest
+import unittest.mock
 import urllib.error
 import urllib.request
 
-from harness import (MIB, AgentTestCase, cumulative, go_pprof, node_script, profiles, program, run,
+from harness import (LIBRARY, MIB, AgentTestCase, cumulative, go_pprof, node_script, profiles, program, run,
                      summary, value_index)
 
 # At a 4 KiB mean interval the ±10% bounds below sit at 4.5+ standard
@@ -246,6 +248,7 @@ class HostSafetyTest(AgentTestCase):
         ("HEAPAGENT_NATIVE_INTERVAL", "-5"), ("HEAPAGENT_PERIOD", "-1"), ("HEAPAGENT_PERIOD", "soon"),
         ("HEAPAGENT_STACK_DEPTH", "0"), ("HEAPAGENT_STACK_DEPTH", "9999"), ("HEAPAGENT_MAX_FILES", "none"),
         ("HEAPAGENT_LOG", "loud"), ("HEAPAGENT_ENABLED", "maybe"), ("HEAPAGENT_NATIVE", "2"),
+        ("HEAPAGENT_ALLOCATOR", "tcmalloc"),
     ]
 
     def test_each_bad_value_gives_one_line_and_the_app_runs_on(self):
@@ -312,6 +315,174 @@ class FilesTest(AgentTestCase):
         for periodic in windows[:-1]:
             self.assertGreater(periodic["duration_nanos"] / 1e9, 0.15)
             self.assertLess(periodic["duration_nanos"] / 1e9, 3.0)
+
+
+# --- HEAPAGENT_ALLOCATOR=jemalloc ---------------------------------------------
+
+REPORT_LIBRARY = os.environ.get("HEAPAGENT_TEST_ALLOCATOR_REPORT_LIBRARY", "")
+# The programs these tests profile; anything else they start (a shell, ls)
+# is left alone by the agent and must stay on glibc.
+PROFILED = ("node", "retain_known_bytes", "threads_churn", "fork_exec", "early_alloc_main")
+
+
+class JemallocMode:
+    """Runs the native tests of the class it is mixed into with
+    HEAPAGENT_ALLOCATOR=jemalloc, and checks with the allocators' own
+    statistics (programs/allocator_report.cc, preloaded after the agent) that
+    jemalloc really served every profiled process: a switch that silently did
+    not happen leaves jemalloc's allocation count at 0."""
+
+    def setUp(self):
+        agent_run = run
+
+        def run_with_jemalloc(command, env=None, preload=True, **kwargs):
+            if preload:
+                env = {"HEAPAGENT_ALLOCATOR": "jemalloc", "LD_PRELOAD": f"{LIBRARY}:{REPORT_LIBRARY}",
+                       "HEAPAGENT_TEST_ALLOCATOR_REPORT": self.report(), **(env or {})}
+            return agent_run(command, env=env, preload=preload, **kwargs)
+
+        # The parent class's tests (and setUps) call the module's run(); only
+        # they see this.
+        patcher = unittest.mock.patch(f"{__name__}.run", run_with_jemalloc)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        super().setUp()
+
+    def report(self):
+        return os.path.join(self.directory, "allocator-report.txt")
+
+    def tearDown(self):
+        try:
+            with open(self.report()) as report:
+                lines = [line.split() for line in report]
+            profiled = [line for line in lines if line[0] in PROFILED]
+            self.assertTrue(profiled, f"no profiled process reported its allocators: {lines}")
+            for executable, jemalloc_allocations, glibc_in_use in profiled:
+                self.assertGreater(int(jemalloc_allocations), 1000,
+                                   f"{executable}: jemalloc served nothing (glibc holds {glibc_in_use} bytes)")
+            # (jemalloc counts one allocation of its own start-up.)
+            for executable, jemalloc_allocations, _ in [line for line in lines if line[0] not in PROFILED]:
+                self.assertLess(int(jemalloc_allocations), 10, f"{executable} is not profiled: glibc serves it")
+        finally:
+            super().tearDown()
+
+
+class JemallocKnownBytesTest(JemallocMode, KnownBytesTest):
+    pass
+
+
+class JemallocThreadsTest(JemallocMode, ThreadsTest):
+    pass
+
+
+class JemallocForkExecTest(JemallocMode, ForkExecTest):
+    pass
+
+
+class JemallocEarlyConstructorTest(JemallocMode, EarlyConstructorTest):
+    pass
+
+
+class JemallocNodeTest(JemallocMode, NodeTest):
+    pass
+
+
+class AllocatorChoiceTest(AgentTestCase):
+    def early_blocks(self, env, library=LIBRARY):
+        result = run([program("early_blocks_main")], env={
+            "LD_PRELOAD": library, "HEAPAGENT_PROCESS": "early_blocks_main", "HEAPAGENT_OUTPUT_DIR": self.output,
+            **env})
+        self.assertOk(result)
+        numbers = dict(zip(result.stdout.split()[::2], map(int, result.stdout.split()[1::2])))
+        return result, numbers
+
+    def assertJemallocServes(self, numbers):
+        self.assertGreaterEqual(numbers["jemalloc_grew"], 32 * MIB, numbers)
+        self.assertLess(numbers["glibc_grew"], MIB, numbers)
+
+    def assertGlibcServes(self, numbers):
+        self.assertEqual(numbers["jemalloc_grew"], 0, numbers)
+        self.assertGreaterEqual(numbers["glibc_grew"], 32 * MIB, numbers)
+
+    def test_blocks_from_before_the_switch_go_back_to_glibc(self):
+        result, numbers = self.early_blocks({"HEAPAGENT_ALLOCATOR": "jemalloc"})
+        self.assertEqual(result.stderr, "")
+        self.assertJemallocServes(numbers)
+        # Every early block freed or resized after the switch left glibc's
+        # heap (the 4 MiB one most visibly). Up to 64 KiB may stay in glibc's
+        # per-thread caches, which mallinfo2 counts as in use.
+        early = numbers["early_bytes"]
+        self.assertGreaterEqual(numbers["early_bytes_returned_to_glibc"], early - 64 * 1024, numbers)
+        self.assertLessEqual(numbers["early_bytes_returned_to_glibc"], early + 64 * 1024, numbers)
+        self.assertEqual(len(profiles(self.output)), 1)
+
+    def test_system_allocator_is_the_default(self):
+        _, numbers = self.early_blocks({})
+        self.assertGlibcServes(numbers)
+        _, numbers = self.early_blocks({"HEAPAGENT_ALLOCATOR": "system"})
+        self.assertGlibcServes(numbers)
+
+    def test_processes_the_agent_leaves_alone_stay_on_glibc(self):
+        _, numbers = self.early_blocks({"HEAPAGENT_ALLOCATOR": "jemalloc", "HEAPAGENT_PROCESS": "node"})
+        self.assertGlibcServes(numbers)
+        _, numbers = self.early_blocks({"HEAPAGENT_ALLOCATOR": "jemalloc", "HEAPAGENT_ENABLED": "0"})
+        self.assertGlibcServes(numbers)
+
+    def test_info_log_names_jemalloc_and_the_early_blocks(self):
+        result, numbers = self.early_blocks({"HEAPAGENT_ALLOCATOR": "jemalloc", "HEAPAGENT_LOG": "info"})
+        self.assertJemallocServes(numbers)
+        self.assertRegex(result.stderr, r"heapagent: jemalloc 5\.\S+ serves the malloc family; \d+ blocks from "
+                                        r"before the switch stay with glibc")
+
+    def alone(self):
+        """A copy of libheapagent.so without libheapagent-jemalloc.so beside it
+        (what a container gets when only the one file is copied)."""
+        alone = os.path.join(self.directory, "alone")
+        os.makedirs(alone)
+        shutil.copy(LIBRARY, alone)
+        return os.path.join(alone, os.path.basename(LIBRARY))
+
+    def assertOneLineAndGlibc(self, result, numbers, *fragments):
+        self.assertGlibcServes(numbers)
+        lines = result.stderr.splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertTrue(lines[0].startswith("heapagent: HEAPAGENT_ALLOCATOR=jemalloc: "), lines[0])
+        self.assertIn("using the system allocator", lines[0])
+        for fragment in fragments:
+            self.assertIn(fragment, lines[0])
+        self.assertEqual(len(profiles(self.output)), 1)  # profiling goes on
+
+    def test_missing_jemalloc_gives_one_line_and_glibc(self):
+        result, numbers = self.early_blocks({"HEAPAGENT_ALLOCATOR": "jemalloc",
+                                             "HEAPAGENT_JEMALLOC_PATH": "/nonexistent/libjemalloc.so.2"},
+                                            library=self.alone())
+        self.assertOneLineAndGlibc(result, numbers, "not found", "apt-get install libjemalloc2")
+
+    def test_without_the_companion_jemalloc_cannot_be_loaded_late(self):
+        # Debian's jemalloc needs static TLS that glibc only grants at start-up.
+        result, numbers = self.early_blocks({"HEAPAGENT_ALLOCATOR": "jemalloc"}, library=self.alone())
+        self.assertOneLineAndGlibc(result, numbers, "static TLS", "libheapagent-jemalloc.so")
+
+    def test_without_the_companion_glibc_tunables_make_room_for_jemalloc(self):
+        result, numbers = self.early_blocks({"HEAPAGENT_ALLOCATOR": "jemalloc",
+                                             "GLIBC_TUNABLES": "glibc.rtld.optional_static_tls=16384"},
+                                            library=self.alone())
+        self.assertEqual(result.stderr, "")
+        self.assertJemallocServes(numbers)
+
+    def test_operator_new_and_malloc_stay_the_agents_and_libstdcxxs(self):
+        # jemalloc, loaded with the program through the companion, must come
+        # after the agent and libstdc++ in the global scope: operator new of a
+        # jemalloc-mode program is sampled like any other allocation.
+        result = run([program("retain_known_bytes")], env={
+            "HEAPAGENT_ALLOCATOR": "jemalloc", "HEAPAGENT_PROCESS": "retain_known_bytes",
+            "HEAPAGENT_NATIVE_INTERVAL": SMALL_INTERVAL, "HEAPAGENT_OUTPUT_DIR": self.output, "LD_DEBUG": "scopes"})
+        self.assertOk(result)
+        scope = re.search(r"object=\S*retain_known_bytes \[0\]\n\s*\d+:\s*scope 0: (.*)", result.stderr).group(1).split()
+        position = {os.path.basename(path): index for index, path in enumerate(scope)}
+        self.assertLess(position[os.path.basename(LIBRARY)], position["libjemalloc.so.2"], scope)
+        self.assertLess(position["libc.so.6"], position["libjemalloc.so.2"], scope)
+        self.assertLess(position["libstdc++.so.6"], position["libjemalloc.so.2"], scope)
 
 
 if __name__ == "__main__":

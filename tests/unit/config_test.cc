@@ -60,6 +60,10 @@ void ExpectDefaultsExcept(const Config& config, const std::string& skip = "") {
   if (skip != "js_mode") {
     EXPECT_EQ(config.js_mode, Config::JsMode::kAuto);
   }
+  if (skip != "allocator") {
+    EXPECT_EQ(config.allocator, Config::Allocator::kSystem);
+    EXPECT_EQ(config.jemalloc_path, "");
+  }
   if (skip != "stack_depth") {
     EXPECT_EQ(config.stack_depth, 64);
   }
@@ -120,6 +124,7 @@ TEST(ParseConfigTest, EmptyEnvironmentGivesDefaults) {
 TEST(ParseConfigTest, EmptyValuesCountAsUnset) {
   Environment environment;
   for (const char* name : {"HEAPAGENT_ENABLED", "HEAPAGENT_NATIVE", "HEAPAGENT_NATIVE_INTERVAL", "HEAPAGENT_JS", "HEAPAGENT_JS_MODE",
+                           "HEAPAGENT_ALLOCATOR", "HEAPAGENT_JEMALLOC_PATH",
                            "HEAPAGENT_JS_INTERVAL", "HEAPAGENT_STACK_DEPTH",
                            "HEAPAGENT_PERIOD", "HEAPAGENT_OUTPUT_DIR", "HEAPAGENT_SERVICE", "DD_SERVICE",
                            "HEAPAGENT_MAX_FILES", "HEAPAGENT_PROCESS", "HEAPAGENT_LOG", "HEAPAGENT_ENV", "DD_ENV",
@@ -144,6 +149,7 @@ TEST(ParseConfigTest, ReadsOnlyItsOwnVariables) {
   }
   // Every documented variable is looked up.
   for (const char* name : {"HEAPAGENT_ENABLED", "HEAPAGENT_NATIVE", "HEAPAGENT_NATIVE_INTERVAL", "HEAPAGENT_JS", "HEAPAGENT_JS_MODE",
+                           "HEAPAGENT_ALLOCATOR", "HEAPAGENT_JEMALLOC_PATH",
                            "HEAPAGENT_JS_INTERVAL", "HEAPAGENT_STACK_DEPTH",
                            "HEAPAGENT_PERIOD", "HEAPAGENT_OUTPUT_DIR", "HEAPAGENT_SERVICE", "DD_SERVICE",
                            "HEAPAGENT_MAX_FILES", "HEAPAGENT_PROCESS", "HEAPAGENT_LOG", "HEAPAGENT_ENV", "DD_ENV",
@@ -182,6 +188,20 @@ TEST(ParseConfigTest, JsSettings) {
   EXPECT_EQ(Parse({{"HEAPAGENT_JS_MODE", "cdp"}}).config.js_mode, Config::JsMode::kCdp);
   EXPECT_EQ(Parse({{"HEAPAGENT_JS_MODE", "direct"}}).config.js_mode, Config::JsMode::kDirect);
   EXPECT_EQ(Parse({{"HEAPAGENT_JS_MODE", "auto"}}).config.js_mode, Config::JsMode::kAuto);
+}
+
+TEST(ParseConfigTest, AllocatorSettings) {
+  for (const char* jemalloc : {"jemalloc", "JeMalloc", " jemalloc "}) {
+    const Parsed parsed = Parse({{"HEAPAGENT_ALLOCATOR", jemalloc}});
+    EXPECT_TRUE(parsed.problems.empty()) << jemalloc;
+    EXPECT_EQ(parsed.config.allocator, Config::Allocator::kJemalloc) << jemalloc;
+    ExpectDefaultsExcept(parsed.config, "allocator");
+  }
+  for (const char* system : {"system", "glibc"}) {
+    EXPECT_EQ(Parse({{"HEAPAGENT_ALLOCATOR", system}}).config.allocator, Config::Allocator::kSystem) << system;
+  }
+  const Parsed path = Parse({{"HEAPAGENT_ALLOCATOR", "jemalloc"}, {"HEAPAGENT_JEMALLOC_PATH", "/opt/je/libjemalloc.so"}});
+  EXPECT_EQ(path.config.jemalloc_path, "/opt/je/libjemalloc.so");
 }
 
 TEST(ParseConfigTest, NativeIntervalForms) {
@@ -361,6 +381,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"HEAPAGENT_NATIVE_INTERVAL", "99999999999999999999999"},
         BadValue{"HEAPAGENT_JS", "maybe"},
         BadValue{"HEAPAGENT_JS_MODE", "fast"},
+        BadValue{"HEAPAGENT_ALLOCATOR", "tcmalloc"},
+        BadValue{"HEAPAGENT_ALLOCATOR", "jemalloc2"},
         BadValue{"HEAPAGENT_JS_MODE", "CDP "},
         BadValue{"HEAPAGENT_JS_INTERVAL", "512"},
         BadValue{"HEAPAGENT_JS_INTERVAL", "2GiB"},
