@@ -12,9 +12,6 @@
 #include "agent/log.h"
 
 namespace heapagent {
-namespace {
-
-// mkdir -p; true if the directory exists afterwards.
 bool MakeDirectories(const std::string& path) {
   struct stat status {};
   if (stat(path.c_str(), &status) == 0) return S_ISDIR(status.st_mode);
@@ -22,6 +19,8 @@ bool MakeDirectories(const std::string& path) {
   if (slash != std::string::npos && slash > 0) MakeDirectories(path.substr(0, slash));
   return mkdir(path.c_str(), 0755) == 0 || errno == EEXIST;
 }
+
+namespace {
 
 bool WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {

@@ -40,6 +40,9 @@ class ProfileFiles {
   std::string last_reported_cause_;
 };
 
+// mkdir -p; true if the directory exists afterwards.
+bool MakeDirectories(const std::string& path);
+
 // "a/b" + "c" with exactly one slash; absolute if `path` is relative and `cwd` given.
 std::string JoinPath(std::string_view directory, std::string_view name);
 
