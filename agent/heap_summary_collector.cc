@@ -1,5 +1,6 @@
 #include "agent/heap_summary_collector.h"
 
+#include "agent/agent_thread.h"
 #include "agent/allocator_in_use.h"
 #include "agent/log.h"
 #include "agent/process_memory.h"
@@ -15,8 +16,10 @@ HeapSummaryCollector::HeapSummaryCollector(int pid, std::unique_ptr<SummaryFile>
 void HeapSummaryCollector::Collect(const pprof::ProfileWindow& window, bool is_final) {
   HeapSummary summary;
   summary.seq = next_seq_++;
-  summary.unix_nanos = window.end_unix_nanos;
-  summary.window_start_unix_nanos = window.start_unix_nanos;
+  // Stamped when its figures are read (after this period's native profile),
+  // so the V8 read it carries is never later than the record.
+  summary.window_start_unix_nanos = previous_unix_nanos_ != 0 ? previous_unix_nanos_ : window.start_unix_nanos;
+  summary.unix_nanos = previous_unix_nanos_ = UnixNanosNow();
   summary.is_final = is_final;
   summary.pid = pid_;
   summary.rss_bytes = ReadResidentBytes();

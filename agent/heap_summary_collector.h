@@ -33,6 +33,7 @@ class HeapSummaryCollector {
   const NativeHeapCollector* native_;
   const V8HeapBoard* v8_board_;
   uint64_t next_seq_ = 0;
+  int64_t previous_unix_nanos_ = 0;  // the previous record's time: windows are contiguous
 };
 
 }  // namespace heapagent

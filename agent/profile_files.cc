@@ -61,14 +61,25 @@ LastReport& ProcessLastReport() {
 }
 }  // namespace
 
+bool FirstReportOfWriteProblem(const std::string& directory, const std::string& cause) {
+  LastReport& last = ProcessLastReport();
+  std::lock_guard lock(last.mutex);
+  const std::string report = directory + '\0' + cause;
+  if (report == last.report) return false;
+  last.report = report;
+  return true;
+}
+
+void ClearWriteProblem() {
+  LastReport& last = ProcessLastReport();
+  std::lock_guard lock(last.mutex);
+  last.report.clear();
+}
+
 void ProfileFiles::ReportOnce(const std::string& cause) {
   if (cause == last_reported_cause_) return;
   last_reported_cause_ = cause;
-  LastReport& last = ProcessLastReport();
-  std::lock_guard lock(last.mutex);
-  const std::string report = directory_ + '\0' + cause;
-  if (report == last.report) return;
-  last.report = report;
+  if (!FirstReportOfWriteProblem(directory_, cause)) return;
   Log(LogLevel::kError, "cannot write profiles to %s: %s; profiles are skipped until it works again",
       directory_.c_str(), cause.c_str());
 }
@@ -104,9 +115,7 @@ std::string ProfileFiles::Write(std::string_view kind, std::string_view gzipped_
   if (!last_reported_cause_.empty()) {
     Log(LogLevel::kInfo, "writing profiles to %s works again", directory_.c_str());
     last_reported_cause_.clear();
-    LastReport& last = ProcessLastReport();
-    std::lock_guard lock(last.mutex);
-    last.report.clear();
+    ClearWriteProblem();
   }
   ++sequence;
   auto& written_files = written_[std::string(kind)];

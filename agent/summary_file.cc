@@ -35,6 +35,8 @@ SummaryFile::~SummaryFile() {
 void SummaryFile::ReportOnce(const std::string& cause) {
   if (cause == last_reported_cause_) return;
   last_reported_cause_ = cause;
+  // The profile writers usually met the same problem first: one line.
+  if (!FirstReportOfWriteProblem(directory_, cause)) return;
   Log(LogLevel::kError, "cannot write the heap summary to %s: %s; records are skipped until it works again",
       path_.c_str(), cause.c_str());
 }
@@ -89,6 +91,7 @@ bool SummaryFile::Append(std::string_view line) {
   if (!last_reported_cause_.empty()) {
     Log(LogLevel::kInfo, "writing the heap summary to %s works again", path_.c_str());
     last_reported_cause_.clear();
+    ClearWriteProblem();
   }
   return true;
 }

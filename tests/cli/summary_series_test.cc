@@ -124,7 +124,7 @@ TEST(LeakFinderWithSummaryTest, AFlatProcessSetsTheSuspectAside) {
   EXPECT_TRUE(flat.suspects.empty());
   std::string notes;
   for (const std::string& note : flat.notes) notes += note + "\n";
-  EXPECT_NE(notes.find("stays flat"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("heaps stay flat"), std::string::npos) << notes;
   EXPECT_NE(notes.find("no longer a suspect"), std::string::npos) << notes;
 
   options.min_confidence = 0.01;
