@@ -186,7 +186,7 @@
     const section = el('section', { id: 'timeline-section' }, [el('h2', { text: 'In-use memory over time' })]);
     if (timeline.series.some(s => s.kind === 'process')) {
       section.appendChild(el('p', { class: 'status', text: 'Solid: sampled heaps in use; dotted: the whole process ' +
-        '(RSS, V8 heap used, native heap as the allocator counts it) from the agent\'s heap summary; dashed: suspects.' }));
+        '(RSS, V8 heap used, native heap as the allocator counts it: "allocator in use") from the agent\'s heap summary; dashed: suspects.' }));
     }
     app.appendChild(section);
     const W = 960, H = 300, L = 70, R = 12, T = 10, B = 34;

@@ -265,6 +265,8 @@ void AnalyseSeries(const ProfileSeries& series, const LeakOptions& options, Leak
 
 std::string Bytes(double value) { return FormatBytes(value); }
 
+constexpr const char* kJsScope = "V8 heap used + external";
+
 // The process series of the summary, on the clock of the heap timelines.
 void AddProcessSeries(const SummarySeries& summary, const LeakReport& report, const LeakOptions& options,
                       std::vector<ProcessMemorySeries>* out) {
@@ -278,13 +280,21 @@ void AddProcessSeries(const SummarySeries& summary, const LeakReport& report, co
   }
   if (records.empty()) return;
   if (origin == 0) origin = static_cast<int64_t>(records.front()->unix_ms * 1e6);
-  const auto add = [&](const char* name, std::optional<double> SummaryRecord::*field) {
+  double rss_level = 0;  // the mean RSS: the yardstick of a material rise
+  size_t rss_points = 0;
+  for (const SummaryRecord* record : records) {
+    if (record->rss_bytes) rss_level += *record->rss_bytes, ++rss_points;
+  }
+  if (rss_points > 0) rss_level /= static_cast<double>(rss_points);
+  const auto add = [&](const char* name, auto value_of, bool plotted) {
     ProcessMemorySeries s;
     s.name = name;
+    s.plotted = plotted;
     for (const SummaryRecord* record : records) {
-      if (!(record->*field)) continue;
+      const std::optional<double> value = value_of(*record);
+      if (!value) continue;
       s.minutes.push_back((record->unix_ms * 1e6 - static_cast<double>(origin)) / 60e9);
-      s.bytes.push_back(*(record->*field));
+      s.bytes.push_back(*value);
     }
     if (s.bytes.empty()) return;
     // The same warm-up rule as the sites': the first quarter is start-up.
@@ -296,13 +306,25 @@ void AddProcessSeries(const SummarySeries& summary, const LeakReport& report, co
     if (points.size() >= options.growth.min_window_points) {
       s.rate_per_minute = TheilSenSlope(points);
       s.mann_kendall_z = MannKendallZ(points);
-      s.grows = s.rate_per_minute > 0 && s.mann_kendall_z > 1.645;
+      // Material too: the rise over the window is at least 2% of the
+      // process's RSS (V8's uncollected garbage drifts up by less between
+      // major GCs, which in-process reads do not force).
+      const double rise = s.rate_per_minute * (points.back().minutes - points.front().minutes);
+      const double scale = rss_level > 0 ? rss_level : s.bytes.back();
+      s.grows = s.rate_per_minute > 0 && s.mann_kendall_z > 1.645 && rise >= 0.02 * scale;
     }
     out->push_back(std::move(s));
   };
-  add("RSS", &SummaryRecord::rss_bytes);
-  add("V8 heap used", &SummaryRecord::v8_heap_used_bytes);
-  add("native heap in use", &SummaryRecord::allocator_in_use_bytes);
+  add("RSS", [](const SummaryRecord& r) { return r.rss_bytes; }, true);
+  add("V8 heap used", [](const SummaryRecord& r) { return r.v8_heap_used_bytes; }, true);
+  add("allocator in use", [](const SummaryRecord& r) { return r.allocator_in_use_bytes; }, true);
+  // What a JS profile covers: V8's heap and, as its (external) sample and
+  // the backing stores V8 samples at their JS allocation sites, the
+  // off-heap memory of ArrayBuffers and Buffers.
+  add(kJsScope, [](const SummaryRecord& r) -> std::optional<double> {
+    if (!r.v8_heap_used_bytes || !r.v8_external_bytes) return std::nullopt;
+    return *r.v8_heap_used_bytes + *r.v8_external_bytes;
+  }, false);
 }
 
 const ProcessMemorySeries* ProcessSeriesNamed(const LeakReport& report, std::string_view name) {
@@ -314,8 +336,9 @@ const ProcessMemorySeries* ProcessSeriesNamed(const LeakReport& report, std::str
 
 // The whole-process figure a suspect of `kind` must show up in.
 const ProcessMemorySeries* HeapOf(const LeakReport& report, HeapKind kind) {
-  const ProcessMemorySeries* heap =
-      ProcessSeriesNamed(report, kind == HeapKind::kJs ? "V8 heap used" : "native heap in use");
+  const ProcessMemorySeries* heap = kind == HeapKind::kJs ? ProcessSeriesNamed(report, kJsScope)
+                                                          : ProcessSeriesNamed(report, "allocator in use");
+  if (heap == nullptr && kind == HeapKind::kJs) heap = ProcessSeriesNamed(report, "V8 heap used");
   return heap != nullptr ? heap : ProcessSeriesNamed(report, "RSS");
 }
 
@@ -325,12 +348,13 @@ void WeighAgainstProcess(const LeakOptions& options, LeakReport* report) {
   // with the runtime settling in (code, heap reservations, the agent's own
   // caches) and creeps up in a process that keeps nothing.
   const bool heaps_known = ProcessSeriesNamed(*report, "V8 heap used") != nullptr ||
-                           ProcessSeriesNamed(*report, "native heap in use") != nullptr;
+                           ProcessSeriesNamed(*report, "allocator in use") != nullptr;
   std::string trends;
   bool any_grows = false;
   for (const ProcessMemorySeries& s : report->process) {
     if (s.bytes.size() < 2) continue;
     if (!heaps_known || s.name != "RSS") any_grows |= s.grows;
+    if (!s.plotted) continue;
     trends += (trends.empty() ? "" : ", ") + s.name + " " + Bytes(s.bytes.front()) + " -> " + Bytes(s.bytes.back()) +
               " (" + (s.grows ? "grows " + FormatRate(s.rate_per_minute) : std::string("flat")) + ")";
   }

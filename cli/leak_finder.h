@@ -57,12 +57,13 @@ struct HeapTimeline {
 // native heap as the allocator counts it. The final record (taken while node
 // tears down) is left out.
 struct ProcessMemorySeries {
-  std::string name;  // "RSS", "V8 heap used", "native heap in use"
+  std::string name;  // "RSS", "V8 heap used", "allocator in use"
   std::vector<double> minutes;  // on the same clock as the heap timelines
   std::vector<double> bytes;
   double rate_per_minute = 0;  // Theil–Sen slope after warm-up
   double mann_kendall_z = 0;
   bool grows = false;          // a significant, monotonic rise
+  bool plotted = true;         // false for figures derived only to judge suspects
 };
 
 struct LeakReport {

@@ -148,7 +148,9 @@ std::string LeakReportPageFields(const LeakReport& report, size_t limit, size_t 
                analysed(t.minutes, t.analysed_profiles), analysed(t.in_use_bytes, t.analysed_profiles));
   }
   // The whole process, from the heap summary: what the sampled heaps sit in.
-  for (const ProcessMemorySeries& p : report.process) add_series(p.name, "process", p.minutes, p.bytes);
+  for (const ProcessMemorySeries& p : report.process) {
+    if (p.plotted) add_series(p.name, "process", p.minutes, p.bytes);
+  }
   for (size_t i = 0; i < report.suspects.size() && i < plotted; ++i) {
     const LeakSuspect& s = report.suspects[i];
     if (const HeapTimeline* t = TimelineOf(report, s.kind)) {

@@ -24,9 +24,10 @@ using testing::JsSite;
 constexpr int64_t kStart = 1'700'000'000'000'000'000;
 constexpr int64_t kHalfMinute = 30'000'000'000;
 
-std::string Line(int seq, double rss, double heap, double native, bool final = false) {
+std::string Line(int seq, double rss, double heap, double native, bool final = false, double external = -1) {
   const int64_t unix_ms = (kStart + seq * kHalfMinute) / 1'000'000;
   return "{\"seq\":" + std::to_string(seq) + ",\"unix_ms\":" + std::to_string(unix_ms) +
+         (external >= 0 ? ",\"v8_external_bytes\":" + std::to_string(int64_t(external)) : std::string()) +
          ",\"final\":" + (final ? "true" : "false") + ",\"rss_bytes\":" + std::to_string(int64_t(rss)) +
          ",\"v8_heap_used_bytes\":" + std::to_string(int64_t(heap)) + ",\"v8_array_buffers_bytes\":null" +
          ",\"allocator_in_use_bytes\":" + std::to_string(int64_t(native)) + "}\n";
@@ -85,12 +86,14 @@ std::vector<ProfileSeries> GrowingSite() {
   return {series};
 }
 
-SummarySeries Summary(double heap_growth_per_period) {
+SummarySeries Summary(double heap_growth_per_period, double external_growth_per_period = -1, double noise = 3e5) {
   SummarySeries summary;
   std::string text;
   for (int i = 0; i < 8; ++i) {
-    const double wobble = (i % 2 ? 1 : -1) * 3e5;
-    text += Line(i, 8e7 + i * heap_growth_per_period + wobble, 3e7 + i * heap_growth_per_period + wobble, 2e7);
+    const double wobble = (i % 2 ? 1 : -1) * noise;
+    const double external = external_growth_per_period < 0 ? -1 : 1e6 + i * external_growth_per_period;
+    text += Line(i, 8e7 + i * heap_growth_per_period + wobble, 3e7 + i * heap_growth_per_period + wobble, 2e7, false,
+                 external);
   }
   text += Line(8, 5e7, 1e7, 1e7, true);  // taken while node tears down: left out
   ParseSummaryLines(text, &summary);
@@ -132,6 +135,30 @@ TEST(LeakFinderWithSummaryTest, AFlatProcessSetsTheSuspectAside) {
   ASSERT_EQ(kept.suspects.size(), 1u);
   EXPECT_TRUE(kept.suspects[0].unseen_in_process);
   EXPECT_NEAR(kept.suspects[0].growth.confidence, without.suspects[0].growth.confidence / 2, 1e-9);
+}
+
+TEST(LeakFinderWithSummaryTest, AJsSiteHoldingBuffersIsJudgedWithExternalMemory) {
+  // The V8 heap stays flat, but the JS site's growth is off-heap (Buffers it
+  // allocates): V8 heap + external grows with it, so it stays a suspect.
+  const SummarySeries summary = Summary(0, double(2 << 20));
+  const LeakReport report = FindLeaks(GrowingSite(), {}, &summary);
+  ASSERT_EQ(report.suspects.size(), 1u);
+  EXPECT_FALSE(report.suspects[0].unseen_in_process);
+  ASSERT_EQ(report.process.size(), 4u);
+  EXPECT_FALSE(report.process[3].plotted);
+  ASSERT_FALSE(report.notes.empty());
+  const std::string& figures = report.notes[0];
+  EXPECT_EQ(figures.rfind("process (heap summary)", 0), 0u) << figures;
+  EXPECT_EQ(figures.find("V8 heap used + external"), std::string::npos) << "only plotted figures listed: " << figures;
+}
+
+TEST(LeakFinderWithSummaryTest, ASmallSteadyDriftIsNotGrowth) {
+  // +100 KB per period on an 80 MB process: significant, but not material.
+  const SummarySeries summary = Summary(1e5, -1, 0);
+  const LeakReport report = FindLeaks(GrowingSite(), {}, &summary);
+  ASSERT_GE(report.process.size(), 2u);
+  EXPECT_GT(report.process[1].mann_kendall_z, 1.645);
+  EXPECT_FALSE(report.process[1].grows);
 }
 
 }  // namespace
