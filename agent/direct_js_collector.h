@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "agent/profile_sink.h"
+#include "agent/v8_heap_board.h"
 #include "pprof/js_sample_ages.h"
 
 namespace heapagent {
@@ -67,6 +68,8 @@ class DirectJsCollector {
     // How long a periodic collection waits for the isolates' answers; an
     // isolate blocked in a long synchronous call contributes its previous read.
     std::chrono::milliseconds read_timeout{5'000};
+    // Where each collection's V8 heap figures go (the heap summary); may be null.
+    V8HeapBoard* heap_board = nullptr;
   };
 
   DirectJsCollector(Options options, ProfileSinks& sinks);

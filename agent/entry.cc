@@ -18,12 +18,17 @@
 #include "agent/config.h"
 #include "agent/direct_js_collector.h"
 #include "agent/exporters/backend_sinks.h"
+#include "agent/exporters/dogstatsd.h"
+#include "agent/exporters/upload_identity.h"
+#include "agent/heap_summary_collector.h"
 #include "agent/js_heap_collector.h"
 #include "agent/log.h"
 #include "agent/native_heap_collector.h"
 #include "agent/process_identity.h"
 #include "agent/profile_files.h"
 #include "agent/profile_sink.h"
+#include "agent/summary_file.h"
+#include "agent/v8_heap_board.h"
 #include "cdp/inspector_activation.h"
 #include "cdp/inspector_hooks.h"
 #include "sampling/libdw_api.h"
@@ -53,6 +58,7 @@ struct RunningAgent {
   AgentThread* thread = nullptr;
   JsHeapCollector* js = nullptr;
   DirectJsCollector* direct_js = nullptr;
+  V8HeapBoard* v8_board = nullptr;  // the JS collectors' figures, for the heap summary
 };
 RunningAgent* g_agent = nullptr;
 
@@ -77,7 +83,8 @@ bool LaunchAgent(RunningAgent& agent) {
   // asks for them, and (through the fallback) when libcurl is missing.
   const bool uploading =
       AddBackendSinks(config, service, *agent.sinks, config.output_dir_set ? nullptr : UploadingSink::FileFallback(make_files));
-  if (!uploading || config.output_dir_set) agent.sinks->Add(make_files());
+  const bool files = !uploading || config.output_dir_set;
+  if (files) agent.sinks->Add(make_files());
   std::vector<AgentThread::Collector> collectors;
   std::function<void()> warm_up;
   if (NativeSamplerActive()) {
@@ -86,6 +93,28 @@ bool LaunchAgent(RunningAgent& agent) {
       native->Collect(window, is_final);
     });
     warm_up = [native] { native->WarmUp(); };
+  }
+  // The heap summary runs after the native heap's job, whose totals it reads.
+  agent.v8_board = new V8HeapBoard;
+  if (files || config.dogstatsd_enabled) {
+    std::unique_ptr<SummaryFile> summary_file;
+    if (files) {
+      summary_file = std::make_unique<SummaryFile>(config.output_dir, service, pid, config.summary_max_bytes,
+                                                   config.max_files > 1);
+    }
+    std::unique_ptr<DogStatsdSender> dogstatsd;
+    if (config.dogstatsd_enabled) {
+      const DogStatsdIdentity identity{.service = service, .env = config.env, .version = config.version,
+                                       .tags = config.tags,
+                                       .runtime_id = config.dogstatsd_runtime_id ? RandomUuid() : std::string()};
+      dogstatsd = std::make_unique<DogStatsdSender>(config.dogstatsd_address, DogStatsdTags(identity));
+      Log(LogLevel::kInfo, "sending heap metrics to DogStatsD at %s", config.dogstatsd_address.Describe().c_str());
+    }
+    auto* summary = new HeapSummaryCollector(pid, std::move(summary_file), std::move(dogstatsd), agent.native,
+                                             agent.v8_board);
+    collectors.push_back([summary](const pprof::ProfileWindow& window, bool is_final) {
+      summary->Collect(window, is_final);
+    });
   }
   const auto period = std::chrono::milliseconds(static_cast<int64_t>(agent.config.period_seconds * 1000));
   agent.thread = new AgentThread(period, std::move(collectors), std::move(warm_up));
@@ -126,6 +155,7 @@ void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) 
       DirectJsCollector::Options options;
       options.sampling_interval = agent.config.js_interval;
       options.period = std::chrono::milliseconds(static_cast<int64_t>(agent.config.period_seconds * 1000));
+      options.heap_board = agent.v8_board;
       auto* collector = new DirectJsCollector(options, *agent.sinks);
       if (!collector->Start()) {
         Log(LogLevel::kError, "could not start the JS heap thread; JS heap profiling is off");
@@ -150,6 +180,7 @@ void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) 
   options.sampling_interval = agent.config.js_interval;
   options.period = std::chrono::milliseconds(static_cast<int64_t>(agent.config.period_seconds * 1000));
   options.owner = plan.owner;
+  options.heap_board = agent.v8_board;
   auto* js = new JsHeapCollector(options, *agent.sinks);
   if (!js->Start()) {
     Log(LogLevel::kError, "could not start the JS heap thread; JS heap profiling is off");

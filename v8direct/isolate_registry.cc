@@ -42,6 +42,27 @@ int64_t ThreadCpuNanos() {
   return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
 }
 
+// process.memoryUsage().arrayBuffers of the isolate: the byte counter of
+// node's own ArrayBuffer allocator, read only once its vtable shows it is
+// node's NodeArrayBufferAllocator (see v8_abi.h). A relaxed atomic load.
+std::optional<uint64_t> ReadArrayBufferBytes(const V8Api& api, V8Isolate* isolate, int node_major) {
+  const std::optional<size_t> offset = ArrayBufferUsageOffset(node_major);
+  if (!offset || api.isolate_get_array_buffer_allocator == nullptr ||
+      api.node_array_buffer_allocator_allocate == nullptr || api.node_array_buffer_allocator_free == nullptr) {
+    return std::nullopt;
+  }
+  const void* allocator = api.isolate_get_array_buffer_allocator(isolate);
+  if (allocator == nullptr) return std::nullopt;
+  const void* const* vtable = *static_cast<const void* const* const*>(allocator);
+  if (vtable[kAllocatorAllocateSlot] != api.node_array_buffer_allocator_allocate ||
+      vtable[kAllocatorFreeSlot] != api.node_array_buffer_allocator_free) {
+    return std::nullopt;
+  }
+  const auto* usage =
+      reinterpret_cast<const std::atomic<size_t>*>(static_cast<const char*>(allocator) + *offset);
+  return usage->load(std::memory_order_relaxed);
+}
+
 int64_t NanosSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
 }
@@ -205,6 +226,9 @@ void IsolateRegistry::Read(Entry& entry, bool is_final) {
     size_t statistics[kHeapStatisticsWords] = {};
     api.isolate_get_heap_statistics(entry.isolate, statistics);
     copy->external_bytes = static_cast<int64_t>(statistics[kHeapStatisticsExternalMemoryWord]);
+    copy->heap_used_bytes = statistics[kHeapStatisticsUsedHeapSizeWord];
+    copy->heap_total_bytes = statistics[kHeapStatisticsTotalHeapSizeWord];
+    copy->array_buffer_bytes = ReadArrayBufferBytes(api, entry.isolate, settings_.node_major);
   } else if (!problem.empty()) {
     // Distrust everything after one implausible read: stop, never read again.
     entry.disabled = true;
