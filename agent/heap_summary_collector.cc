@@ -1,9 +1,9 @@
 #include "agent/heap_summary_collector.h"
 
 #include "agent/agent_thread.h"
-#include "agent/allocator_in_use.h"
 #include "agent/log.h"
 #include "agent/process_memory.h"
+#include "sampling/allocator_stats.h"
 #include "sampling/page_memory.h"
 
 namespace heapagent {
@@ -24,8 +24,8 @@ void HeapSummaryCollector::Collect(const pprof::ProfileWindow& window, bool is_f
   summary.pid = pid_;
   summary.rss_bytes = ReadResidentBytes();
   if (v8_board_ != nullptr) summary.v8 = v8_board_->Latest();
-  AllocatorInUse allocator;
-  if (ReadAllocatorInUse(&allocator)) {
+  AllocatorStats allocator{};
+  if (ReadAllocatorStats(&allocator)) {
     summary.allocator = allocator.allocator;
     summary.allocator_in_use_bytes = allocator.in_use_bytes;
     summary.allocator_mapped_bytes = allocator.mapped_bytes;
