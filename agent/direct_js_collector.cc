@@ -55,7 +55,7 @@ std::optional<DirectJsPlan> PrepareDirectJs(const DirectJsSettings& settings, co
   }
   v8direct::IsolateRegistry::Instance().Configure(
       *api, {.sampling_interval = settings.sampling_interval, .stack_depth = settings.stack_depth,
-             .node_major = *node_major, .name_js_frames = settings.name_js_frames});
+             .node_major = *node_major, .hooks = settings.hooks});
   DirectJsPlan plan;
   if (app_node_options != nullptr && app_node_options[0] != '\0') plan.node_options = std::string(app_node_options) + " ";
   plan.node_options += *require_flag;

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "agent/profile_sink.h"
+#include "v8direct/agent_hooks.h"
 #include "agent/v8_heap_board.h"
 #include "pprof/js_sample_ages.h"
 
@@ -42,7 +43,7 @@ namespace heapagent {
 struct DirectJsSettings {
   uint64_t sampling_interval = 512 * 1024;  // HEAPAGENT_JS_INTERVAL
   int stack_depth = 128;                    // V8's frames per sample, as CDP's fixed depth
-  bool name_js_frames = true;               // feed V8's code events to native stacks (jit_code_events.h)
+  v8direct::AgentHooks hooks;               // libheapagent.so's: agent work marking, V8's code events
 };
 
 struct DirectJsPlan {

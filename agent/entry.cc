@@ -16,12 +16,11 @@
 #include "agent/agent_thread.h"
 #include "agent/allocator_choice.h"
 #include "agent/config.h"
-#include "agent/direct_js_collector.h"
-#include "agent/exporters/backend_sinks.h"
+#include "agent/core_hooks.h"
 #include "agent/exporters/dogstatsd.h"
 #include "agent/exporters/upload_identity.h"
+#include "agent/extensions.h"
 #include "agent/heap_summary_collector.h"
-#include "agent/js_heap_collector.h"
 #include "agent/log.h"
 #include "agent/native_heap_collector.h"
 #include "agent/process_identity.h"
@@ -56,8 +55,8 @@ struct RunningAgent {
   ProfileSinks* sinks = nullptr;
   NativeHeapCollector* native = nullptr;
   AgentThread* thread = nullptr;
-  JsHeapCollector* js = nullptr;
-  DirectJsCollector* direct_js = nullptr;
+  RunningJsCollector* js = nullptr;
+  RunningJsCollector* direct_js = nullptr;
   V8HeapBoard* v8_board = nullptr;  // the JS collectors' figures, for the heap summary
 };
 RunningAgent* g_agent = nullptr;
@@ -81,8 +80,11 @@ bool LaunchAgent(RunningAgent& agent) {
   };
   // Files stay on when no backend is configured, when HEAPAGENT_OUTPUT_DIR
   // asks for them, and (through the fallback) when libcurl is missing.
+  const Extensions* extensions = config.any_backend() ? LoadExtensions(config.log_level) : nullptr;
   const bool uploading =
-      AddBackendSinks(config, service, *agent.sinks, config.output_dir_set ? nullptr : UploadingSink::FileFallback(make_files));
+      extensions != nullptr &&
+      extensions->add_backend_sinks(config, service, *agent.sinks,
+                                    config.output_dir_set ? nullptr : std::function<std::unique_ptr<ProfileSink>()>(make_files));
   const bool files = !uploading || config.output_dir_set;
   if (files) agent.sinks->Add(make_files());
   std::vector<AgentThread::Collector> collectors;
@@ -144,22 +146,24 @@ void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) 
     }
     return;
   }
+  const Extensions* extensions = LoadExtensions(agent.config.log_level);
+  if (extensions == nullptr) return;
   const Config::JsMode mode = agent.config.js_mode;
   if (mode != Config::JsMode::kCdp) {
     std::string why_not;
-    const auto direct = PrepareDirectJs({.sampling_interval = agent.config.js_interval,
-                                         .name_js_frames = agent.config.native_enabled && agent.config.native_js_frames},
-                                        std::getenv("NODE_OPTIONS"),
-                                        &why_not);
+    const auto direct = extensions->prepare_direct_js(
+        {.sampling_interval = agent.config.js_interval,
+         .hooks = agent.config.native_enabled && agent.config.native_js_frames ? AgentHooksWithJsFrames()
+                                                                               : AgentHooksWithoutJsFrames()},
+        std::getenv("NODE_OPTIONS"), &why_not);
     if (direct) {
       DirectJsCollector::Options options;
       options.sampling_interval = agent.config.js_interval;
       options.period = std::chrono::milliseconds(static_cast<int64_t>(agent.config.period_seconds * 1000));
       options.heap_board = agent.v8_board;
-      auto* collector = new DirectJsCollector(options, *agent.sinks);
-      if (!collector->Start()) {
+      RunningJsCollector* collector = extensions->start_direct_js(options, *agent.sinks);
+      if (collector == nullptr) {
         Log(LogLevel::kError, "could not start the JS heap thread; JS heap profiling is off");
-        delete collector;
         return;
       }
       cdp::ArmNodeOptionsForStartup(direct->node_options);
@@ -181,10 +185,9 @@ void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) 
   options.period = std::chrono::milliseconds(static_cast<int64_t>(agent.config.period_seconds * 1000));
   options.owner = plan.owner;
   options.heap_board = agent.v8_board;
-  auto* js = new JsHeapCollector(options, *agent.sinks);
-  if (!js->Start()) {
+  RunningJsCollector* js = extensions->start_cdp_js(options, *agent.sinks);
+  if (js == nullptr) {
     Log(LogLevel::kError, "could not start the JS heap thread; JS heap profiling is off");
-    delete js;
     return;
   }
   if (plan.owner == cdp::InspectorOwner::kAgent) cdp::ArmNodeOptionsForStartup(plan.node_options);

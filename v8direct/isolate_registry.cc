@@ -1,6 +1,5 @@
 #include "v8direct/isolate_registry.h"
 
-#include "sampling/agent_work_scope.h"
 #include "v8direct/jit_code_events.h"
 
 #include <sys/syscall.h>
@@ -105,6 +104,7 @@ void IsolateRegistry::Configure(const V8Api& api, const RegistrySettings& settin
   std::lock_guard lock(mutex_);
   api_ = api;
   settings_ = settings;
+  SetJitCodeHooks(settings.hooks);
 }
 
 void IsolateRegistry::AddProblem(std::string problem) {
@@ -126,7 +126,7 @@ std::shared_ptr<IsolateRegistry::Entry> IsolateRegistry::Find(uint64_t key) {
 }
 
 bool IsolateRegistry::RegisterCurrentIsolate(int64_t thread_id, int node_major) {
-  AgentWorkScope unsampled;  // on the isolate's thread, for the agent
+  std::optional<ScopedAgentWork> unsampled;  // on the isolate's thread, for the agent
   std::optional<V8Api> api;
   RegistrySettings settings;
   {
@@ -135,6 +135,7 @@ bool IsolateRegistry::RegisterCurrentIsolate(int64_t thread_id, int node_major) 
     settings = settings_;
   }
   if (!api) return false;  // direct mode was not prepared: an app loading the library itself
+  unsampled.emplace(settings.hooks);
   if (node_major != settings.node_major) {
     AddProblem("node reports major version " + std::to_string(node_major) + " but its V8 is node " +
                std::to_string(settings.node_major) + "'s; this isolate's JS heap is not profiled");
@@ -180,7 +181,7 @@ bool IsolateRegistry::RegisterCurrentIsolate(int64_t thread_id, int node_major) 
           "heapagent shares it: its interval applies, not HEAPAGENT_JS_INTERVAL");
     }
   }
-  if (settings.name_js_frames) StartJitCodeEvents(*api, isolate);
+  StartJitCodeEvents(*api, isolate);
   api->node_add_environment_cleanup_hook(isolate, &IsolateRegistry::OnEnvironmentCleanup, KeyAsPointer(entry->key));
   if (entry->is_main) api->node_at_exit(environment, &IsolateRegistry::OnMainAtExit, KeyAsPointer(entry->key));
   return true;
@@ -189,7 +190,7 @@ bool IsolateRegistry::RegisterCurrentIsolate(int64_t thread_id, int node_major) 
 void IsolateRegistry::Read(Entry& entry, bool is_final) {
   // On the isolate's thread, inside a node interrupt, AtExit or cleanup hook.
   if (entry.disabled) return;
-  AgentWorkScope unsampled;
+  ScopedAgentWork unsampled(settings_.hooks);
   const V8Api& api = *api_;  // set before any isolate registered, never changed
   if (api.isolate_get_current() != entry.isolate) {
     entry.disabled = true;
@@ -307,7 +308,7 @@ void IsolateRegistry::OnEnvironmentCleanup(void* key) {
   // Stopped while the isolate is whole, so that no sampled object's weak
   // callback runs into a half-torn-down sampler.
   if (entry->owns_sampler && !entry->disabled) registry.api_->stop_sampling(entry->profiler);
-  if (registry.settings_.name_js_frames) StopJitCodeEvents(*registry.api_, entry->isolate);
+  if (registry.settings_.hooks.wants_code_events()) StopJitCodeEvents(*registry.api_, entry->isolate);
   {
     std::lock_guard lock(registry.mutex_);
     entry->ended = true;
