@@ -7,18 +7,12 @@ import os
 import re
 import unittest
 
-from harness import AgentTestCase, go_pprof, node_binaries, node_script, profiles, run, summary, value_index
+from harness import (AgentTestCase, go_pprof, node_binaries, node_script, profiles, run, source_line, summary,
+                     value_index)
 
 KNOWN_MAJORS = {"20", "22", "24"}
 FAST = {"HEAPAGENT_PERIOD": "0.5", "HEAPAGENT_NATIVE_INTERVAL": "32768"}
 
-
-def source_line(script, text):
-    with open(node_script(script)) as source:
-        for number, line in enumerate(source, 1):
-            if text in line:
-                return number
-    raise AssertionError(f"{text!r} not in {script}")
 
 
 def traces(path):
