@@ -108,7 +108,7 @@ class JsExitTest(AgentTestCase):
                     output = os.path.join(self.directory, f"{major}-{mode}")
                     bare = run([node, node_script("js_exit_modes.js"), mode], preload=False)
                     agent, lag = self.run_timing_exit([node, node_script("js_exit_modes.js"), mode],
-                                                      {**FAST, "HEAPAGENT_PERIOD": "60", "HEAPAGENT_OUTPUT_DIR": output})
+                                                      {**FAST, "HEAPAGENT_OUTPUT_DIR": output})
                     self.assertEqual(bare.returncode, code)
                     self.assertEqual(agent.returncode, code)
                     self.assertEqual(agent.stdout, bare.stdout)
