@@ -208,6 +208,10 @@ Config ParseConfig(const EnvironmentLookup& lookup, std::vector<std::string>& pr
     if (auto enabled = ParseBoolean(value)) config.enabled = *enabled;
     else reject("HEAPAGENT_ENABLED", value, "a boolean (1/0, true/false)", "1");
   }
+  if (const char* value = get("HEAPAGENT_NATIVE_JS_INTERPRETED")) {
+    if (auto enabled = ParseBoolean(value)) config.native_js_interpreted = *enabled;
+    else reject("HEAPAGENT_NATIVE_JS_INTERPRETED", value, "a boolean (1/0, true/false)", "0");
+  }
   if (const char* value = get("HEAPAGENT_NATIVE_JS_FRAMES")) {
     if (auto enabled = ParseBoolean(value)) config.native_js_frames = *enabled;
     else reject("HEAPAGENT_NATIVE_JS_FRAMES", value, "a boolean (1/0, true/false)", "1");

@@ -33,6 +33,7 @@ struct Config {
   bool enabled = true;                  // HEAPAGENT_ENABLED
   bool native_enabled = true;           // HEAPAGENT_NATIVE
   bool native_js_frames = true;         // HEAPAGENT_NATIVE_JS_FRAMES: name JS callers in native stacks
+  bool native_js_interpreted = false;   // HEAPAGENT_NATIVE_JS_INTERPRETED: also read interpreted frames
   uint64_t native_interval = 512 * 1024;  // HEAPAGENT_NATIVE_INTERVAL, bytes
   bool js_enabled = true;               // HEAPAGENT_JS
   uint64_t js_interval = 512 * 1024;    // HEAPAGENT_JS_INTERVAL, bytes

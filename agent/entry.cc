@@ -34,6 +34,7 @@
 #include "sampling/agent_work_scope.h"
 #include "sampling/jit_code_map.h"
 #include "sampling/native_sampler.h"
+#include "sampling/stack_capture.h"
 #include "sampling/thread_sampler_state.h"
 
 namespace heapagent {
@@ -238,6 +239,7 @@ void Initialise() {
     NativeSamplerOptions options;
     options.mean_interval_bytes = static_cast<double>(config.native_interval);
     options.stack_depth = config.stack_depth;
+    SetInterpretedFrameReading(config.native_js_frames && config.native_js_interpreted);
     if (!StartNativeSampler(options)) Log(LogLevel::kError, "could not reserve the sampling tables; native profiling is off");
   } else {
     MakeNativeSamplerInert();

@@ -51,7 +51,7 @@ constexpr const char* kVariables[] = {
     "HEAPAGENT_UPLOAD_QUEUE_BYTES", "HEAPAGENT_UPLOAD_TIMEOUT", "HEAPAGENT_ALLOCATOR", "HEAPAGENT_NATIVE_JS_FRAMES",
     "HEAPAGENT_DOGSTATSD", "HEAPAGENT_SUMMARY_MAX_BYTES", "DD_DOGSTATSD_URL", "DD_DOGSTATSD_PORT",
     "DD_RUNTIME_METRICS_ENABLED", "DD_RUNTIME_METRICS_RUNTIME_ID_ENABLED", "DD_DOGSTATSD_HOST",
-    "DD_DOGSTATSD_HOSTNAME"};
+    "DD_DOGSTATSD_HOSTNAME", "HEAPAGENT_NATIVE_JS_INTERPRETED"};
 constexpr std::size_t kVariableCount = std::size(kVariables);
 
 std::string Lower(std::string_view text) {
@@ -266,7 +266,7 @@ void CheckConfig(const std::map<std::string, std::string>& environment) {
     expectations.push_back({"DD_TRACE_AGENT_PORT", parsed && *parsed >= 1 && *parsed <= 65535});
   }
   // Booleans and sizes of the newer variables, exactly.
-  for (const char* name : {"HEAPAGENT_NATIVE_JS_FRAMES", "DD_RUNTIME_METRICS_ENABLED",
+  for (const char* name : {"HEAPAGENT_NATIVE_JS_FRAMES", "HEAPAGENT_NATIVE_JS_INTERPRETED", "DD_RUNTIME_METRICS_ENABLED",
                            "DD_RUNTIME_METRICS_RUNTIME_ID_ENABLED"}) {
     if (const auto value = value_of(name)) expectations.push_back({name, ParseBoolean(*value).has_value()});
   }

@@ -97,6 +97,26 @@ class MixedStacksTest(AgentTestCase):
                     self.assertFalse(any(f.startswith(("compressReport", "allocatePayload", "hashRecord"))
                                          for f in frames), frames)
 
+    def test_interpreted_frames_are_named_when_asked(self):
+        # Code that ran only a few times (node's module loader, here) is
+        # still interpreted: by default its frames are the interpreter's
+        # trampoline; frame reading (opt-in) names them.
+        _, node = self.known_nodes()[0]
+        trampolines = {}
+        for interpreted in ("0", "1"):
+            _, output = self.run_script(node, f"interpreted-{interpreted}", "mixed_stacks.js",
+                                        env={"HEAPAGENT_NATIVE_JS_INTERPRETED": interpreted},
+                                        node_flags=["--max-inlined-bytecode-size=0"])
+            stacks = [frames for _, frames in traces(profiles(output)[-2])
+                      if any(frame.startswith("compressReport ") for frame in frames)]
+            self.assertTrue(stacks, interpreted)
+            trampolines[interpreted] = sum(frame_function(frame) == "Builtins_InterpreterEntryTrampoline"
+                                           for frames in stacks for frame in frames) / len(stacks)
+            if interpreted == "1":
+                self.assertTrue(any(any(frame.startswith("Module._compile ") for frame in frames) for frames in stacks))
+        self.assertGreater(trampolines["0"], 0, trampolines)
+        self.assertLess(trampolines["1"], trampolines["0"] / 2, trampolines)
+
     def test_turned_off_the_stacks_stay_native(self):
         _, node = self.known_nodes()[0]
         _, output = self.run_script(node, "off", "mixed_stacks.js", env={"HEAPAGENT_NATIVE_JS_FRAMES": "false"})
@@ -107,8 +127,11 @@ class MixedStacksTest(AgentTestCase):
     def test_code_churn_keeps_the_code_map_bounded(self):
         for major, node in self.known_nodes():
             with self.subTest(node=major):
+                # Interpreted frames read too: the churned functions' bytecode
+                # is in the map as well, and retainNative runs too rarely to
+                # be compiled.
                 result, output = self.run_script(node, major, "code_churn.js", "6",
-                                                 env={"HEAPAGENT_LOG": "debug"})
+                                                 env={"HEAPAGENT_LOG": "debug", "HEAPAGENT_NATIVE_JS_INTERPRETED": "1"})
                 sizes = [(int(ranges), int(kib)) for ranges, kib in
                          re.findall(r"JS code map: (\d+) ranges, about (\d+) KiB", result.stderr)]
                 self.assertGreaterEqual(len(sizes), 6, result.stderr[-2000:])
