@@ -1,7 +1,8 @@
 #include "agent/heap_summary.h"
 
-#include <cstdio>
 #include <string_view>
+
+#include "cdp/json_string.h"
 
 namespace heapagent {
 namespace {
@@ -28,20 +29,7 @@ class JsonObject {
   void String(std::string_view key, std::string_view value) {
     if (value.empty()) return Null(key);
     Key(key);
-    text_ += '"';
-    for (const char c : value) {
-      if (c == '"' || c == '\\') {
-        text_ += '\\';
-        text_ += c;
-      } else if (static_cast<unsigned char>(c) < 0x20) {
-        char escaped[8];
-        std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-        text_ += escaped;
-      } else {
-        text_ += c;
-      }
-    }
-    text_ += '"';
+    AppendJsonString(text_, value);
   }
   void Null(std::string_view key) {
     Key(key);

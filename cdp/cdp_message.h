@@ -54,12 +54,6 @@ std::optional<WorkerEnvelope> ParseWorkerEnvelope(std::string&& params_json);
 inline constexpr std::string_view kReceivedMessageFromWorker = "NodeWorker.receivedMessageFromWorker";
 inline constexpr std::string_view kSendMessageToWorker = "NodeWorker.sendMessageToWorker";
 
-// Appends `text` as a JSON string literal (with the quotes). Quotes,
-// backslashes and control characters are escaped; other bytes, including
-// non-ASCII UTF-8, are copied as they are (so the result is valid JSON iff
-// `text` is valid UTF-8).
-void AppendJsonString(std::string& out, std::string_view text);
-
 // {"id":N,"method":"...","params":<params_json>}. `params_json` must be a
 // JSON object's text (trusted: it comes from our own code); empty means {}.
 std::string BuildRequest(int64_t id, std::string_view method, std::string_view params_json);

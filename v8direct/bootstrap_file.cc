@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "cdp/json_string.h"
+
 namespace heapagent::v8direct {
 namespace {
 
@@ -29,23 +31,6 @@ constexpr std::string_view kTemplate = R"js(// Loaded by heapagent (libheapagent
   try { process.dlopen({ exports: { threadId } }, LIBRARY_PATH); } catch {}
 }
 )js";
-
-std::string JsonString(std::string_view text) {
-  std::string quoted = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      quoted += '\\';
-      quoted += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-      quoted += escaped;
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "\"";
-}
 
 uint64_t Fnv1a(std::string_view text) {
   uint64_t hash = 0xcbf29ce484222325ULL;

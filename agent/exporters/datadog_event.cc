@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "cdp/cdp_message.h"
+#include "cdp/json_string.h"
 
 namespace heapagent {
 namespace {
@@ -28,12 +28,6 @@ std::string Iso8601Millis(int64_t unix_nanos) {
   std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
                 utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(fraction));
   return text;
-}
-
-std::string JsonString(std::string_view text) {
-  std::string out;
-  cdp::AppendJsonString(out, text);  // the CDP client's escaper: one JSON writer in the agent
-  return out;
 }
 
 std::string DatadogEventJson(const DatadogEvent& event, const UploadIdentity& identity) {

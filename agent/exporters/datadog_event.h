@@ -28,9 +28,6 @@ struct DatadogEvent {
 // "2026-11-25T10:01:58.826Z"
 std::string Iso8601Millis(int64_t unix_nanos);
 
-// A JSON string literal (quotes included), escaping what JSON requires.
-std::string JsonString(std::string_view text);
-
 // Compact, one-line JSON.
 std::string DatadogEventJson(const DatadogEvent& event, const UploadIdentity& identity);
 

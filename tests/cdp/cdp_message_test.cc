@@ -1,5 +1,5 @@
 // cdp/cdp_message: parsing incoming CDP messages, the NodeWorker envelope,
-// and building requests with correct JSON string escaping.
+// and building requests.
 #include "cdp/cdp_message.h"
 
 #include <gtest/gtest.h>
@@ -71,15 +71,6 @@ TEST(CdpMessage, MalformedReplyStillNamesItsId) {
   EXPECT_EQ(message.kind, MessageKind::kMalformed);
   EXPECT_TRUE(message.has_id);
   EXPECT_EQ(message.id, 6);
-}
-
-TEST(CdpMessage, EscapesJsonStrings) {
-  std::string out;
-  AppendJsonString(out, std::string_view("a\"b\\c\n\r\t\b\f\x01\x1f\x7f\xc3\xa9/", 16));
-  EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u0001\\u001f\x7f\xc3\xa9/\"");
-  out.clear();
-  AppendJsonString(out, std::string_view("\0", 1));
-  EXPECT_EQ(out, "\"\\u0000\"");
 }
 
 TEST(CdpMessage, BuildsRequests) {

@@ -12,11 +12,6 @@ TEST(Iso8601MillisTest, UtcWithMillisecondsAndZ) {
   EXPECT_EQ(Iso8601Millis(-1'000'000), "1969-12-31T23:59:59.999Z");
 }
 
-TEST(JsonStringTest, Escapes) {
-  EXPECT_EQ(JsonString("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
-  EXPECT_EQ(JsonString("h\xc3\xa9"), "\"h\xc3\xa9\"");
-}
-
 TEST(DatadogEventJsonTest, EveryKeyDdTraceSends) {
   UploadIdentity identity;
   identity.service = "quotes-api";
