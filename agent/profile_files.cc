@@ -7,9 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <mutex>
 
-#include "agent/log.h"
 
 namespace heapagent {
 bool MakeDirectories(const std::string& path) {
@@ -44,49 +42,15 @@ std::string JoinPath(std::string_view directory, std::string_view name) {
 }
 
 ProfileFiles::ProfileFiles(std::string directory, std::string service, int pid, int max_files)
-    : directory_(std::move(directory)), service_(std::move(service)), pid_(pid), max_files_(max_files) {}
-
-namespace {
-// The (directory, cause) last reported by any writer of this process: the
-// native and JS collectors write through writers of their own, and a full
-// disk is still one line. Never destroyed: the final profiles are written
-// from exit handlers that may run after static destructors.
-struct LastReport {
-  std::mutex mutex;
-  std::string report;  // directory + '\0' + cause; empty once writing works again
-};
-LastReport& ProcessLastReport() {
-  static auto* last = new LastReport;
-  return *last;
-}
-}  // namespace
-
-bool FirstReportOfWriteProblem(const std::string& directory, const std::string& cause) {
-  LastReport& last = ProcessLastReport();
-  std::lock_guard lock(last.mutex);
-  const std::string report = directory + '\0' + cause;
-  if (report == last.report) return false;
-  last.report = report;
-  return true;
-}
-
-void ClearWriteProblem() {
-  LastReport& last = ProcessLastReport();
-  std::lock_guard lock(last.mutex);
-  last.report.clear();
-}
-
-void ProfileFiles::ReportOnce(const std::string& cause) {
-  if (cause == last_reported_cause_) return;
-  last_reported_cause_ = cause;
-  if (!FirstReportOfWriteProblem(directory_, cause)) return;
-  Log(LogLevel::kError, "cannot write profiles to %s: %s; profiles are skipped until it works again",
-      directory_.c_str(), cause.c_str());
-}
+    : directory_(std::move(directory)),
+      service_(std::move(service)),
+      pid_(pid),
+      max_files_(max_files),
+      problems_(directory_, "profiles", directory_, "profiles") {}
 
 bool ProfileFiles::EnsureDirectory() {
   if (MakeDirectories(directory_) && access(directory_.c_str(), W_OK | X_OK) == 0) return true;
-  ReportOnce(std::strerror(errno ? errno : ENOTDIR));
+  problems_.Failed(std::strerror(errno ? errno : ENOTDIR));
   return false;
 }
 
@@ -101,22 +65,18 @@ std::string ProfileFiles::Write(std::string_view kind, std::string_view gzipped_
 
   const int fd = open(temporary_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    ReportOnce(std::strerror(errno));
+    problems_.Failed(std::strerror(errno));
     return {};
   }
   const bool written = WriteAll(fd, gzipped_profile);
   const int write_error = errno;
   const bool closed = close(fd) == 0;
   if (!written || !closed || rename(temporary_path.c_str(), final_path.c_str()) != 0) {
-    ReportOnce(std::strerror(written && closed ? errno : write_error));
+    problems_.Failed(std::strerror(written && closed ? errno : write_error));
     unlink(temporary_path.c_str());
     return {};
   }
-  if (!last_reported_cause_.empty()) {
-    Log(LogLevel::kInfo, "writing profiles to %s works again", directory_.c_str());
-    last_reported_cause_.clear();
-    ClearWriteProblem();
-  }
+  problems_.Succeeded();
   ++sequence;
   auto& written_files = written_[std::string(kind)];
   written_files.push_back(final_path);

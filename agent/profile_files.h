@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "agent/write_problem.h"
+
 namespace heapagent {
 
 class ProfileFiles {
@@ -29,7 +31,6 @@ class ProfileFiles {
 
  private:
   bool EnsureDirectory();
-  void ReportOnce(const std::string& cause);
 
   std::string directory_;
   std::string service_;
@@ -37,14 +38,8 @@ class ProfileFiles {
   int max_files_;
   std::map<std::string, uint64_t, std::less<>> next_sequence_;
   std::map<std::string, std::deque<std::string>, std::less<>> written_;
-  std::string last_reported_cause_;
+  WriteProblemReporter problems_;
 };
-
-// Whether this (directory, cause) of a write failure is news for the whole
-// process: the native and JS profile writers and the heap summary file each
-// meet a full disk, and it is still one line. A success clears it.
-bool FirstReportOfWriteProblem(const std::string& directory, const std::string& cause);
-void ClearWriteProblem();
 
 // mkdir -p; true if the directory exists afterwards.
 bool MakeDirectories(const std::string& path);

@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "agent/log.h"
 #include "agent/profile_files.h"
 
 namespace heapagent {
@@ -26,30 +25,22 @@ SummaryFile::SummaryFile(std::string directory, std::string_view service, int pi
       path_(JoinPath(directory_, SummaryFileName(service, pid))),
       previous_path_(JoinPath(directory_, PreviousSummaryFileName(service, pid))),
       max_bytes_(max_bytes),
-      keep_previous_(keep_previous) {}
+      keep_previous_(keep_previous),
+      problems_(directory_, "the heap summary", path_, "records") {}
 
 SummaryFile::~SummaryFile() {
   if (fd_ >= 0) close(fd_);
 }
 
-void SummaryFile::ReportOnce(const std::string& cause) {
-  if (cause == last_reported_cause_) return;
-  last_reported_cause_ = cause;
-  // The profile writers usually met the same problem first: one line.
-  if (!FirstReportOfWriteProblem(directory_, cause)) return;
-  Log(LogLevel::kError, "cannot write the heap summary to %s: %s; records are skipped until it works again",
-      path_.c_str(), cause.c_str());
-}
-
 bool SummaryFile::Open() {
   if (fd_ >= 0) return true;
   if (!MakeDirectories(directory_)) {
-    ReportOnce(std::strerror(errno ? errno : ENOTDIR));
+    problems_.Failed(std::strerror(errno ? errno : ENOTDIR));
     return false;
   }
   fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) {
-    ReportOnce(std::strerror(errno));
+    problems_.Failed(std::strerror(errno));
     return false;
   }
   struct stat status {};
@@ -79,7 +70,7 @@ bool SummaryFile::Append(std::string_view line) {
     written = write(fd_, line.data(), line.size());
   } while (written < 0 && errno == EINTR);
   if (written != static_cast<ssize_t>(line.size())) {
-    ReportOnce(written < 0 ? std::strerror(errno) : "short write (disk full?)");
+    problems_.Failed(written < 0 ? std::strerror(errno) : "short write (disk full?)");
     // Cut a partial line off so the next one starts on its own line; then
     // start again from a fresh descriptor (the file may have been removed).
     if (written > 0 && ftruncate(fd_, static_cast<off_t>(size_)) != 0) size_ = 0;
@@ -88,11 +79,7 @@ bool SummaryFile::Append(std::string_view line) {
     return false;
   }
   size_ += line.size();
-  if (!last_reported_cause_.empty()) {
-    Log(LogLevel::kInfo, "writing the heap summary to %s works again", path_.c_str());
-    last_reported_cause_.clear();
-    ClearWriteProblem();
-  }
+  problems_.Succeeded();
   return true;
 }
 

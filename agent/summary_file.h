@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 
+#include "agent/write_problem.h"
+
 namespace heapagent {
 
 class SummaryFile {
@@ -36,7 +38,6 @@ class SummaryFile {
  private:
   bool Open();
   void Rotate();
-  void ReportOnce(const std::string& cause);
 
   std::string directory_;
   std::string path_;
@@ -45,7 +46,7 @@ class SummaryFile {
   bool keep_previous_;
   int fd_ = -1;
   uint64_t size_ = 0;
-  std::string last_reported_cause_;
+  WriteProblemReporter problems_;
 };
 
 // "{service}-{pid}-summary.jsonl" and its previous generation's name.
