@@ -14,6 +14,11 @@
 // with N live samples; at the default interval (one live sample per ~512 KiB
 // of heap) that is about 0.05%, whatever the heap size.
 //
+// The counters live inside the object, so the process's one filter (a
+// zero-initialised global: no constructor runs, and pages cost RSS only once a
+// sampled address touches them) is found at a link-time address: free()
+// indexes it directly instead of first loading a pointer to it.
+//
 // Thread-safety: MaybeContains is a relaxed load and may race with updates of
 // *other* pointers only; a pointer's own Add happens-before its free through
 // the program's own synchronisation. Add/Remove are atomic.
@@ -32,10 +37,9 @@ class AddressFilter {
   static constexpr std::size_t kSliceBytes = std::size_t{1} << kSliceBits;
   static constexpr std::size_t kBuckets = std::size_t{1} << kBucketBits;
 
-  // `counters` must point to kBuckets zeroed bytes (e.g. from AllocatePages,
-  // or a zero-initialised static array: plain bytes, accessed through
-  // std::atomic_ref, so that the array needs no initialisation at all).
-  constexpr explicit AddressFilter(uint8_t* counters) : counters_(counters) {}
+  constexpr AddressFilter() = default;
+  AddressFilter(const AddressFilter&) = delete;
+  AddressFilter& operator=(const AddressFilter&) = delete;
 
   bool MaybeContains(const void* pointer) const {
     return Counter(pointer).load(std::memory_order_relaxed) != 0;
@@ -57,16 +61,23 @@ class AddressFilter {
     }
   }
 
+  // A bucket's counter (tests and diagnostics).
+  uint8_t CounterOfBucket(std::size_t bucket) const {
+    return std::atomic_ref<const uint8_t>(counters_[bucket]).load(std::memory_order_relaxed);
+  }
+
   static std::size_t Bucket(const void* pointer) {
     return static_cast<std::size_t>((reinterpret_cast<uintptr_t>(pointer) >> kSliceBits) & (kBuckets - 1));
   }
 
  private:
+  // Plain bytes, accessed through std::atomic_ref, so that the array needs no
+  // initialisation beyond the zeroes of BSS.
   std::atomic_ref<uint8_t> Counter(const void* pointer) const {
     return std::atomic_ref<uint8_t>(counters_[Bucket(pointer)]);
   }
 
-  uint8_t* counters_;
+  mutable uint8_t counters_[kBuckets] = {};
 };
 
 }  // namespace heapagent

@@ -50,7 +50,8 @@ struct AllocatorEntryPoints {
 
 // Read by the hooks on every call (acquire: free on x86-64, and it orders
 // the reads of the jemalloc functions behind a switched entry).
-extern AllocatorEntryPoints g_allocator;
+// Hidden: the hooks address it directly, not through the GOT.
+extern AllocatorEntryPoints g_allocator __attribute__((visibility("hidden")));
 
 // jemalloc's unprefixed entry points, as Debian's libjemalloc2 exports them
 // (resolved with dlsym on its handle, never through the global scope, where

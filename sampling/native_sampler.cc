@@ -36,10 +36,6 @@ alignas(StackTable) unsigned char g_stack_storage[sizeof(StackTable)];
 LiveAllocationTable* g_live = nullptr;
 StackTable* g_stacks = nullptr;
 
-// Zero-initialised BSS: no constructor runs, and pages cost RSS only once a
-// sampled address touches them.
-uint8_t g_filter_counters[AddressFilter::kBuckets];
-
 uint64_t FreshSeed() {
   // Mix the TSC, this thread's TLS address and a counter: distinct per thread
   // and per process without a syscall.
@@ -68,11 +64,11 @@ void RecordSample(void* pointer, size_t size) {
 
 }  // namespace
 
-constinit AddressFilter g_sampled_address_filter{g_filter_counters};
+constinit AddressFilter g_sampled_address_filter;
 
 bool StartNativeSampler(const NativeSamplerOptions& options) {
   g_options = options;
-  TrackAgentPages(g_filter_counters, sizeof g_filter_counters);
+  TrackAgentPages(&g_sampled_address_filter, sizeof g_sampled_address_filter);
   InitStackCapture();
   g_live = new (g_live_storage) LiveAllocationTable();
   g_stacks = new (g_stack_storage) StackTable();

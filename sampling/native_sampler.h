@@ -40,8 +40,9 @@ void ResetNativeSamplerAfterFork();
 void* OnCountdownExpired(void* pointer, size_t size);
 void OnFreeOfMaybeSampled(void* pointer);
 
-// The filter every free() consults first.
-extern AddressFilter g_sampled_address_filter;
+// The filter every free() consults first. Hidden: the hooks address it
+// directly, not through the GOT.
+extern AddressFilter g_sampled_address_filter __attribute__((visibility("hidden")));
 
 // One allocation site as seen by the agent thread: its stack and unbiased
 // estimates (allocated totals since start, in-use now).

@@ -9,28 +9,23 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
-
-#include "sampling/page_memory.h"
 
 namespace heapagent {
 namespace {
 
 class AddressFilterTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    // The production filter uses zeroed mmap'd pages; so do the tests.
-    counters_ = static_cast<uint8_t*>(AllocatePages(AddressFilter::kBuckets));
-    ASSERT_NE(counters_, nullptr);
-  }
-  void TearDown() override { FreePages(counters_, AddressFilter::kBuckets); }
+  // 128 KiB: on the heap, not the test's stack.
+  void SetUp() override { filter_ = std::make_unique<AddressFilter>(); }
 
   std::size_t OccupiedBuckets() const {
     std::size_t occupied = 0;
-    for (std::size_t i = 0; i < AddressFilter::kBuckets; ++i) occupied += counters_[i] != 0;
+    for (std::size_t i = 0; i < AddressFilter::kBuckets; ++i) occupied += filter_->CounterOfBucket(i) != 0;
     return occupied;
   }
 
@@ -48,7 +43,7 @@ class AddressFilterTest : public ::testing::Test {
     }
   }
 
-  uint8_t* counters_ = nullptr;
+  std::unique_ptr<AddressFilter> filter_;
 };
 
 std::vector<const void*> RandomPointers(std::size_t count, uint64_t seed) {
@@ -64,12 +59,12 @@ std::vector<const void*> RandomPointers(std::size_t count, uint64_t seed) {
 }
 
 TEST_F(AddressFilterTest, EmptyFilterContainsNothing) {
-  AddressFilter filter(counters_);
+  AddressFilter& filter = *filter_;
   for (const void* pointer : RandomPointers(1000, 1)) EXPECT_FALSE(filter.MaybeContains(pointer));
 }
 
 TEST_F(AddressFilterTest, NoFalseNegativesUnderChurn) {
-  AddressFilter filter(counters_);
+  AddressFilter& filter = *filter_;
   const std::vector<const void*> pointers = RandomPointers(20'000, 2);
   for (const void* pointer : pointers) filter.Add(pointer);
   for (const void* pointer : pointers) ASSERT_TRUE(filter.MaybeContains(pointer));
@@ -83,7 +78,7 @@ TEST_F(AddressFilterTest, NoFalseNegativesUnderChurn) {
 }
 
 TEST_F(AddressFilterTest, SharedBucketKeepsTheOtherPointerVisible) {
-  AddressFilter filter(counters_);
+  AddressFilter& filter = *filter_;
   const auto [first, second] = TwoPointersInOneBucket();
   ASSERT_NE(first, second);
   ASSERT_EQ(AddressFilter::Bucket(first), AddressFilter::Bucket(second));
@@ -99,7 +94,7 @@ TEST_F(AddressFilterTest, SharedBucketKeepsTheOtherPointerVisible) {
 }
 
 TEST_F(AddressFilterTest, RemovingAnAbsentPointerDoesNotUnderflow) {
-  AddressFilter filter(counters_);
+  AddressFilter& filter = *filter_;
   const auto [first, second] = TwoPointersInOneBucket();
   filter.Remove(first);  // bucket at zero: must stay zero, not wrap to 255
   EXPECT_FALSE(filter.MaybeContains(first));
@@ -109,7 +104,7 @@ TEST_F(AddressFilterTest, RemovingAnAbsentPointerDoesNotUnderflow) {
 }
 
 TEST_F(AddressFilterTest, FalsePositiveRateIsAboutLiveOverBuckets) {
-  AddressFilter filter(counters_);
+  AddressFilter& filter = *filter_;
   constexpr std::size_t kLive = 20'000;
   constexpr std::size_t kQueries = 200'000;
   const std::vector<const void*> all = RandomPointers(kLive + kQueries, 3);
@@ -156,7 +151,7 @@ TEST_F(AddressFilterTest, BucketsAreSlicesSoNeighboursShareCacheLines) {
 
 TEST_F(AddressFilterTest, ASampleMarksOnlyItsOwnSlice) {
   constexpr uintptr_t kSlice = AddressFilter::kSliceBytes;
-  AddressFilter filter(counters_);
+  AddressFilter& filter = *filter_;
   const uintptr_t sample = 0x7f00'0000'0000 + kSlice * 10 + 32;
   filter.Add(reinterpret_cast<const void*>(sample));
   EXPECT_TRUE(filter.MaybeContains(reinterpret_cast<const void*>(sample - 32)));       // same slice
@@ -165,10 +160,10 @@ TEST_F(AddressFilterTest, ASampleMarksOnlyItsOwnSlice) {
 }
 
 TEST_F(AddressFilterTest, CountsAreExactBelowSaturation) {
-  AddressFilter filter(counters_);
+  AddressFilter& filter = *filter_;
   const void* pointer = reinterpret_cast<const void*>(uintptr_t{0x7f00'1234'5670});
   for (int i = 0; i < 254; ++i) filter.Add(pointer);
-  EXPECT_EQ(counters_[AddressFilter::Bucket(pointer)], 254);
+  EXPECT_EQ(filter.CounterOfBucket(AddressFilter::Bucket(pointer)), 254);
   for (int i = 0; i < 253; ++i) filter.Remove(pointer);
   EXPECT_TRUE(filter.MaybeContains(pointer));
   filter.Remove(pointer);
@@ -176,16 +171,16 @@ TEST_F(AddressFilterTest, CountsAreExactBelowSaturation) {
 }
 
 TEST_F(AddressFilterTest, SaturatedBucketStaysMaybeForever) {
-  AddressFilter filter(counters_);
+  AddressFilter& filter = *filter_;
   const void* pointer = reinterpret_cast<const void*>(uintptr_t{0x7f00'1234'5670});
   // 300 live samples in one bucket: the counter stops at 255 instead of
   // wrapping to a small number that later removals would bring to zero.
   for (int i = 0; i < 300; ++i) filter.Add(pointer);
-  EXPECT_EQ(counters_[AddressFilter::Bucket(pointer)], 255);
+  EXPECT_EQ(filter.CounterOfBucket(AddressFilter::Bucket(pointer)), 255);
   // Once saturated the true count is unknown, so removals must not lower it.
   for (int i = 0; i < 1000; ++i) filter.Remove(pointer);
   EXPECT_TRUE(filter.MaybeContains(pointer));
-  EXPECT_EQ(counters_[AddressFilter::Bucket(pointer)], 255);
+  EXPECT_EQ(filter.CounterOfBucket(AddressFilter::Bucket(pointer)), 255);
 }
 
 }  // namespace
