@@ -40,6 +40,10 @@ void AgentThread::Run() {
   while (true) {
     const bool finish = wake_.wait_until(lock, next, [this] { return finish_requested_; });
     if (finish) break;
+    if (exit_began_) {
+      wake_.wait(lock, [this] { return finish_requested_; });
+      break;
+    }
     lock.unlock();
     CollectAll(false);
     lock.lock();
@@ -53,6 +57,11 @@ void AgentThread::Run() {
   lock.lock();
   finished_ = true;
   wake_.notify_all();
+}
+
+void AgentThread::NoteExitBegan() {
+  std::lock_guard lock(mutex_);
+  exit_began_ = true;
 }
 
 void AgentThread::FinishAndWait(std::chrono::milliseconds timeout) {

@@ -7,7 +7,7 @@
 // process waits for the final collection at most a bounded time, so a stuck
 // file system can delay exit by that much but never hang it.
 //
-// Thread-safety: RequestFinal may be called from any thread.
+// Thread-safety: NoteExitBegan and FinishAndWait may be called from any thread.
 #pragma once
 
 #include <chrono>
@@ -34,6 +34,12 @@ class AgentThread {
   // Starts the thread; false (with errno set) if it could not be created.
   bool Start();
 
+  // Node has begun to exit (its JS side said so): from now on it frees its
+  // heaps, so periodic collections would record a process emptying itself
+  // as if it were its steady state. They stop; the final one, at exit, still
+  // comes and is marked final. Safe to call from any thread, more than once.
+  void NoteExitBegan();
+
   // Asks for the final collection and waits until it is written or `timeout`
   // has passed, whichever comes first. Safe to call more than once.
   void FinishAndWait(std::chrono::milliseconds timeout);
@@ -50,6 +56,7 @@ class AgentThread {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool finish_requested_ = false;
+  bool exit_began_ = false;
   bool finished_ = false;
 };
 

@@ -67,6 +67,7 @@ DirectJsCollector::DirectJsCollector(Options options, ProfileSinks& sinks)
     : options_(options), sinks_(sinks), window_start_unix_nanos_(UnixNanosNow()) {
   v8direct::IsolateRegistry::Instance().SetMainFinalReadListener([this] {
     // On node's main thread: only signal.
+    if (options_.on_exit_began) options_.on_exit_began();
     stop_waiting_.store(true);
     v8direct::IsolateRegistry::Instance().NotifyWaiters();
     std::lock_guard lock(mutex_);

@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -71,6 +72,9 @@ class DirectJsCollector {
     std::chrono::milliseconds read_timeout{5'000};
     // Where each collection's V8 heap figures go (the heap summary); may be null.
     V8HeapBoard* heap_board = nullptr;
+    // Called once when node begins to exit (before it frees its heaps), from
+    // any thread; may be empty.
+    std::function<void()> on_exit_began;
   };
 
   DirectJsCollector(Options options, ProfileSinks& sinks);

@@ -124,6 +124,12 @@ bool LaunchAgent(RunningAgent& agent) {
   return agent.thread->Start();
 }
 
+// Node said it is exiting (from the JS collectors' threads or node's main
+// thread): the native and summary series stop at their last steady record.
+void NoteNodeExitBegan() {
+  if (g_agent != nullptr && g_agent->thread != nullptr) g_agent->thread->NoteExitBegan();
+}
+
 void OnExit() {
   if (g_agent == nullptr) return;
   if (g_agent->js != nullptr) g_agent->js->FinishAndWait(kJsDetachTimeout);
@@ -162,6 +168,7 @@ void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) 
       options.sampling_interval = agent.config.js_interval;
       options.period = std::chrono::milliseconds(static_cast<int64_t>(agent.config.period_seconds * 1000));
       options.heap_board = agent.v8_board;
+      options.on_exit_began = NoteNodeExitBegan;
       RunningJsCollector* collector = extensions->start_direct_js(options, *agent.sinks);
       if (collector == nullptr) {
         Log(LogLevel::kError, "could not start the JS heap thread; JS heap profiling is off");
@@ -186,6 +193,7 @@ void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) 
   options.period = std::chrono::milliseconds(static_cast<int64_t>(agent.config.period_seconds * 1000));
   options.owner = plan.owner;
   options.heap_board = agent.v8_board;
+  options.on_exit_began = NoteNodeExitBegan;
   RunningJsCollector* js = extensions->start_cdp_js(options, *agent.sinks);
   if (js == nullptr) {
     Log(LogLevel::kError, "could not start the JS heap thread; JS heap profiling is off");

@@ -206,6 +206,7 @@ void JsHeapCollector::OnEvent(const std::string& worker_session_id, const std::s
                               const std::string& params_json) {
   // Runs on the session's I/O thread: only record and wake, never call back.
   if (!worker_session_id.empty()) return;
+  if (method == "NodeRuntime.waitingForDisconnect" && options_.on_exit_began) options_.on_exit_began();
   std::lock_guard lock(mutex_);
   if (method == "NodeRuntime.waitingForDisconnect") {
     node_exiting_ = true;

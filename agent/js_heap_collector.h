@@ -20,6 +20,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -51,6 +52,9 @@ class JsHeapCollector {
     std::chrono::milliseconds startup_timeout{15'000};
     // Where each collection's V8 heap figures go (the heap summary); may be null.
     V8HeapBoard* heap_board = nullptr;
+    // Called once when node begins to exit (before it frees its heaps), from
+    // any thread; may be empty.
+    std::function<void()> on_exit_began;
   };
 
   JsHeapCollector(Options options, ProfileSinks& sinks);

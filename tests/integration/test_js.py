@@ -122,6 +122,32 @@ class JsExitTest(AgentTestCase):
                         self.assertGreaterEqual(len(files), 1, files)
                         self.assertIn("allocateBeforeExit", summary(files[-1])["functions"])
 
+    def test_native_series_stops_when_node_begins_to_exit(self):
+        """Once node says it is exiting it frees its heaps before the agent's
+        final read; a periodic native profile taken in between would show a
+        process emptying itself as an ordinary period (and the leak finder
+        would read it as the end of a leak). With the shortest period (0.2 s)
+        and a few hundred MiB of Buffers to release, a tick falls into that
+        window in many runs if the agent does not stop."""
+        major, node = node_binaries()[0]
+        for mode in ("cdp", "direct"):
+            with self.subTest(node=major, mode=mode):
+                output = os.path.join(self.directory, f"stops-{mode}")
+                result = harness.run([node, node_script("cli_leaks.js"), "buffers"], env={
+                    "HEAPAGENT_JS_MODE": mode, "HEAPAGENT_OUTPUT_DIR": output, "HEAPAGENT_PERIOD": "0.2",
+                    "HEAPAGENT_NATIVE_INTERVAL": "32768", "HEAPAGENT_TEST_PERIODS": "10"}, timeout=60)
+                self.assertEqual(result.returncode, 0, result.stderr[-2000:])
+                js = [summary(path) for path in profiles(output, "js")]
+                native = [summary(path) for path in profiles(output, "native")]
+                at_exit = [p for p in js if "final profile, at process exit" in p["comments"]]
+                self.assertEqual(len(at_exit), 1, [p["comments"] for p in js])
+                exit_read = at_exit[0]["time_nanos"] + at_exit[0]["duration_nanos"]
+                periodic = [p for p in native if "final profile, at process exit" not in p["comments"]]
+                self.assertEqual(len(periodic), len(native) - 1, "one final native profile")
+                late = [p["time_nanos"] + p["duration_nanos"] - exit_read for p in periodic
+                        if p["time_nanos"] + p["duration_nanos"] > exit_read]
+                self.assertEqual(late, [], "periodic native profiles after node began to exit (ns after)")
+
     def run_timing_exit(self, command, env):
         """Runs command; returns (CompletedProcess-like, seconds between the
         'exiting' line on stdout and the process's end)."""
