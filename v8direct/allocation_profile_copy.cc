@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "v8direct/sampler_tree_reader.h"
+
 namespace heapagent::v8direct {
 namespace {
 
@@ -101,8 +103,13 @@ bool AllocationProfileCopier::Copy(const V8AllocationNode* root, const VectorVie
                          .name = names.name,
                          .url = names.url,
                          .script_id = node.script_id,
+                         .position = node.start_position,
                          .line = node.line_number,
                          .column = node.column_number});
+    if (node.script_id != kNoScriptId) {
+      location_of_function_.try_emplace(FunctionKey(node.script_id, node.start_position),
+                                        Location{names.url, node.line_number, node.column_number});
+    }
     const size_t children = SizeOf(node.children);
     if (children == 0) continue;
     if (pending.depth + 1 > kMaxCopiedDepth) {
@@ -140,7 +147,96 @@ bool AllocationProfileCopier::Copy(const V8AllocationNode* root, const VectorVie
     names_of_node_.clear();
     for (const CopiedNode& node : out.nodes) names_of_node_.emplace(node.node_id, NodeNames{node.name, node.url});
   }
+  if (location_of_function_.size() > 4 * out.nodes.size() + 65536) {
+    location_of_function_.clear();
+    for (const CopiedNode& node : out.nodes) {
+      if (node.script_id == kNoScriptId) continue;
+      location_of_function_.try_emplace(FunctionKey(node.script_id, node.position),
+                                        Location{node.url, node.line, node.column});
+    }
+  }
   return true;
+}
+
+bool AllocationProfileCopier::NameOfAddress(const char* address, MemoryAccess access, uint32_t* name) {
+  if (auto known = name_of_address_.find(address); known != name_of_address_.end()) {
+    *name = known->second;
+    return true;
+  }
+  if (!SamplerTreeReader::ReadName(address, access, scratch_)) return false;
+  *name = Intern(scratch_);
+  if (name_of_address_.size() > 4 * names_of_node_.size() + 65536) name_of_address_.clear();
+  name_of_address_.emplace(address, *name);
+  return true;
+}
+
+bool AllocationProfileCopier::CopyFromTree(const RawTree& tree, MemoryAccess access, IsolateHeapCopy& out) {
+  out.nodes.clear();
+  out.samples.clear();
+  out.from_tree = true;
+  out.nodes.reserve(tree.nodes.size());
+  for (const RawNode& raw : tree.nodes) {
+    uint32_t name = 0;
+    if (!NameOfAddress(raw.name, access, &name)) return false;
+    // V8 gives functions of no script an empty URL and no line.
+    Location location{0, 0, 0};
+    if (raw.script_id != kNoScriptId) {
+      const auto found = location_of_function_.find(FunctionKey(raw.script_id, raw.position));
+      if (found == location_of_function_.end()) return false;
+      location = found->second;
+    }
+    out.nodes.push_back({.node_id = raw.node_id,
+                         .parent = raw.parent,
+                         .name = name,
+                         .url = location.url,
+                         .script_id = raw.script_id,
+                         .position = raw.position,
+                         .line = location.line,
+                         .column = location.column});
+  }
+  out.samples = tree.samples;
+  return true;
+}
+
+AllocationProfileCopier::Agreement AllocationProfileCopier::Compare(const RawTree& tree, MemoryAccess access,
+                                                                    const IsolateHeapCopy& copy) {
+  std::unordered_map<uint32_t, size_t> index_of_node;
+  index_of_node.reserve(copy.nodes.size());
+  for (size_t i = 0; i < copy.nodes.size(); ++i) index_of_node.emplace(copy.nodes[i].node_id, i);
+  const auto parent_id = [](const auto& nodes, int32_t parent) {
+    return parent < 0 ? uint32_t{0} : nodes[static_cast<size_t>(parent)].node_id;
+  };
+  bool missing = tree.nodes.empty() || (!tree.truncated && (tree.nodes.size() != copy.nodes.size() ||
+                                                            tree.samples.size() != copy.samples.size()));
+  for (const RawNode& raw : tree.nodes) {
+    const auto found = index_of_node.find(raw.node_id);
+    if (found == index_of_node.end()) {
+      missing = true;
+      continue;
+    }
+    const CopiedNode& node = copy.nodes[found->second];
+    uint32_t name = 0;
+    if (!NameOfAddress(raw.name, access, &name)) return Agreement::kDifferent;
+    if (parent_id(tree.nodes, raw.parent) != parent_id(copy.nodes, node.parent) || raw.script_id != node.script_id ||
+        raw.position != node.position || name != node.name) {
+      return Agreement::kDifferent;
+    }
+  }
+  std::unordered_map<uint64_t, const CopiedSample*> sample_of_id;
+  sample_of_id.reserve(copy.samples.size());
+  for (const CopiedSample& sample : copy.samples) sample_of_id.emplace(sample.sample_id, &sample);
+  for (const CopiedSample& raw : tree.samples) {
+    const auto found = sample_of_id.find(raw.sample_id);
+    if (found == sample_of_id.end()) {
+      missing = true;
+      continue;
+    }
+    const CopiedSample& sample = *found->second;
+    if (raw.node_id != sample.node_id || raw.size != sample.size || raw.count != sample.count) {
+      return Agreement::kDifferent;
+    }
+  }
+  return missing ? Agreement::kInconclusive : Agreement::kSame;
 }
 
 }  // namespace heapagent::v8direct
