@@ -42,6 +42,7 @@ struct DirectJsSettings {
   uint64_t sampling_interval = 512 * 1024;  // HEAPAGENT_JS_INTERVAL
   int stack_depth = 128;                    // V8's frames per sample, as CDP's fixed depth
   bool name_js_frames = true;               // feed V8's code events to native stacks (jit_code_events.h)
+  bool read_tree = true;                    // HEAPAGENT_JS_READ_TREE
 };
 
 struct DirectJsPlan {

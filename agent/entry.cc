@@ -119,7 +119,8 @@ void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) 
   if (mode != Config::JsMode::kCdp) {
     std::string why_not;
     const auto direct = PrepareDirectJs({.sampling_interval = agent.config.js_interval,
-                                         .name_js_frames = agent.config.native_enabled && agent.config.native_js_frames},
+                                         .name_js_frames = agent.config.native_enabled && agent.config.native_js_frames,
+                                         .read_tree = agent.config.js_read_tree},
                                         std::getenv("NODE_OPTIONS"),
                                         &why_not);
     if (direct) {
