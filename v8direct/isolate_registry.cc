@@ -283,6 +283,10 @@ bool IsolateRegistry::ReadTree(Entry& entry, IsolateHeapCopy& copy) {
 bool IsolateRegistry::StartTreeProof(Entry& entry) {
   // Checked loads (never a fault) over a bounded prefix: each load is a
   // system call, so the prefix is small; it still covers every field.
+  if (!SamplerTreeReader::CheckedLoadsWork()) {
+    entry.tree_state = Entry::TreeState::kOff;  // a sandbox's choice, not a problem to report
+    return false;
+  }
   std::string problem;
   if (!entry.tree_reader->Read(entry.profiler, ExpectationsFor(entry), MemoryAccess::kChecked, kTreeProofNodes,
                                kTreeProofSamples, entry.tree, &problem)) {

@@ -137,6 +137,12 @@ bool SamplerTreeReader::ReadName(const char* name, MemoryAccess access, std::str
   return true;  // cut at kMaxNameBytes, as direct reads are
 }
 
+bool SamplerTreeReader::CheckedLoadsWork() {
+  const uint64_t probe = 0x5eed;
+  uint64_t copy = 0;
+  return CheckedMemory{}.Load(reinterpret_cast<uintptr_t>(&probe), copy) && copy == probe;
+}
+
 bool SamplerTreeReader::SamplerAbsent(const void* heap_profiler, const SamplerTreeLayout& layout, MemoryAccess access) {
   uintptr_t sampler = 0;
   const uintptr_t slot = reinterpret_cast<uintptr_t>(heap_profiler) + layout.profiler_sampler;

@@ -78,6 +78,10 @@ class SamplerTreeReader {
   // The C string at `name` (at most 64 KiB), or false if unreadable.
   static bool ReadName(const char* name, MemoryAccess access, std::string& out);
 
+  // False where checked loads cannot work at all (process_vm_readv refused
+  // by a seccomp policy): no proof is possible, which is no fault of V8's.
+  static bool CheckedLoadsWork();
+
   // True when the sampler is not there (stopped): nothing to read.
   static bool SamplerAbsent(const void* heap_profiler, const SamplerTreeLayout& layout, MemoryAccess access);
 

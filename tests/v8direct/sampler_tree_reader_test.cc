@@ -214,6 +214,8 @@ TEST(SamplerTreeReaderTest, CheckedLoadsReportUnmappedMemoryInsteadOfFaulting) {
   munmap(hole, static_cast<size_t>(page));
 }
 
+TEST(SamplerTreeReaderTest, CheckedLoadsWorkHere) { EXPECT_TRUE(SamplerTreeReader::CheckedLoadsWork()); }
+
 TEST(SamplerTreeReaderTest, SeesAStoppedSampler) {
   Tree tree;
   EXPECT_FALSE(SamplerTreeReader::SamplerAbsent(tree.v8.heap_profiler(), Layout(), MemoryAccess::kChecked));
