@@ -143,6 +143,53 @@ std::optional<LogLevel> ParseLogLevel(std::string_view text) {
   return std::nullopt;
 }
 
+std::string DogStatsdAddress::Describe() const {
+  if (kind == Kind::kUnixDatagram) return "unix://" + path;
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return "udp://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::optional<DogStatsdAddress> ParseDogStatsdUrl(std::string_view url) {
+  DogStatsdAddress address;
+  for (std::string_view scheme : {"unix://", "unixgram://"}) {
+    if (url.rfind(scheme, 0) != 0) continue;
+    const std::string_view path = url.substr(scheme.size());
+    // A unix socket address holds at most 107 bytes of path.
+    if (path.size() < 2 || path[0] != '/' || path.size() > 107) return std::nullopt;
+    for (char c : path) {
+      if (!std::isgraph(static_cast<unsigned char>(c))) return std::nullopt;
+    }
+    address.kind = DogStatsdAddress::Kind::kUnixDatagram;
+    address.path = std::string(path);
+    return address;
+  }
+  if (url.rfind("udp://", 0) != 0) return std::nullopt;
+  std::string_view rest = url.substr(6);
+  while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  std::string_view host, port;
+  if (!rest.empty() && rest[0] == '[') {
+    const size_t close = rest.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = rest.substr(1, close - 1);
+    rest = rest.substr(close + 1);
+    if (!rest.empty() && rest[0] != ':') return std::nullopt;
+    port = rest.empty() ? "" : rest.substr(1);
+  } else {
+    const size_t colon = rest.rfind(':');
+    host = rest.substr(0, colon);
+    port = colon == std::string_view::npos ? "" : rest.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) return std::nullopt;  // IPv6 needs brackets
+  }
+  if (!IsHostName(host)) return std::nullopt;
+  address.host = std::string(host);
+  if (!port.empty()) {
+    const auto number = ParseInteger(port);
+    if (!number || *number < 1 || *number > 65535) return std::nullopt;
+    address.port = static_cast<int>(*number);
+  }
+  return address;
+}
+
 Config ParseConfig(const EnvironmentLookup& lookup, std::vector<std::string>& problems) {
   Config config;
   const auto get = [&](const char* name) -> const char* {
@@ -160,6 +207,10 @@ Config ParseConfig(const EnvironmentLookup& lookup, std::vector<std::string>& pr
   if (const char* value = get("HEAPAGENT_ENABLED")) {
     if (auto enabled = ParseBoolean(value)) config.enabled = *enabled;
     else reject("HEAPAGENT_ENABLED", value, "a boolean (1/0, true/false)", "1");
+  }
+  if (const char* value = get("HEAPAGENT_NATIVE_JS_INTERPRETED")) {
+    if (auto enabled = ParseBoolean(value)) config.native_js_interpreted = *enabled;
+    else reject("HEAPAGENT_NATIVE_JS_INTERPRETED", value, "a boolean (1/0, true/false)", "0");
   }
   if (const char* value = get("HEAPAGENT_NATIVE_JS_FRAMES")) {
     if (auto enabled = ParseBoolean(value)) config.native_js_frames = *enabled;
@@ -270,6 +321,60 @@ Config ParseConfig(const EnvironmentLookup& lookup, std::vector<std::string>& pr
     if (IsHttpUrl(url)) config.datadog_agent_url = WithoutTrailingSlashes(value);
     else if (url.rfind("unix:///", 0) == 0 && url.size() > 8) config.datadog_agent_url = value;
     else reject("DD_TRACE_AGENT_URL", value, "an http://, https:// or unix:///path URL", config.datadog_agent_url);
+  }
+
+  // DogStatsD, read the way dd-trace reads it for its runtime metrics: the
+  // agent's host unless DD_DOGSTATSD_HOST names another, port 8125.
+  bool dogstatsd_address_given = false;
+  config.dogstatsd_address.host = agent_host;
+  for (const char* name : {"DD_DOGSTATSD_HOSTNAME", "DD_DOGSTATSD_HOST"}) {  // the second wins
+    if (const char* value = get(name)) {
+      if (IsHostName(value)) {
+        config.dogstatsd_address.host = value;
+        dogstatsd_address_given = true;
+      } else {
+        reject(name, value, "a host name or IP address", config.dogstatsd_address.host);
+      }
+    }
+  }
+  if (const char* value = get("DD_DOGSTATSD_PORT")) {
+    auto port = ParseInteger(value);
+    if (port && *port >= 1 && *port <= 65535) {
+      config.dogstatsd_address.port = static_cast<int>(*port);
+      dogstatsd_address_given = true;
+    } else {
+      reject("DD_DOGSTATSD_PORT", value, "a port between 1 and 65535", "8125");
+    }
+  }
+  if (const char* value = get("DD_DOGSTATSD_URL")) {
+    if (auto address = ParseDogStatsdUrl(value)) {
+      config.dogstatsd_address = *address;
+      dogstatsd_address_given = true;
+    } else {
+      reject("DD_DOGSTATSD_URL", value, "a udp://host:port, unix:///path or unixgram:///path URL",
+             config.dogstatsd_address.Describe());
+    }
+  }
+  std::optional<bool> runtime_metrics;
+  if (const char* value = get("DD_RUNTIME_METRICS_ENABLED")) {
+    if (auto enabled = ParseBoolean(value)) runtime_metrics = *enabled;
+    else reject("DD_RUNTIME_METRICS_ENABLED", value, "a boolean (true/false)", "false");
+  }
+  config.dogstatsd_enabled = runtime_metrics.value_or(dogstatsd_address_given);
+  if (const char* value = get("HEAPAGENT_DOGSTATSD")) {
+    if (auto enabled = ParseBoolean(value)) config.dogstatsd_enabled = *enabled;
+    else if (std::string_view(value) != "auto") {
+      reject("HEAPAGENT_DOGSTATSD", value, "auto, 1 or 0", "auto");
+    }
+  }
+  if (const char* value = get("DD_RUNTIME_METRICS_RUNTIME_ID_ENABLED")) {
+    if (auto enabled = ParseBoolean(value)) config.dogstatsd_runtime_id = *enabled;
+    else reject("DD_RUNTIME_METRICS_RUNTIME_ID_ENABLED", value, "a boolean (true/false)", "false");
+  }
+  if (const char* value = get("HEAPAGENT_SUMMARY_MAX_BYTES")) {
+    auto bytes = ParseByteSize(value);
+    if (bytes && *bytes >= (uint64_t{16} << 10) && *bytes <= (uint64_t{1} << 30)) config.summary_max_bytes = *bytes;
+    else reject("HEAPAGENT_SUMMARY_MAX_BYTES", value, "a size between 16KiB and 1GiB (e.g. 4MiB)", "4MiB");
   }
 
   if (const char* value = get("HEAPAGENT_UPLOAD_QUEUE_BYTES")) {

@@ -17,10 +17,23 @@
 
 namespace heapagent {
 
+// Where DogStatsD listens: UDP host:port (a name or an IP literal) or a
+// unix datagram socket.
+struct DogStatsdAddress {
+  enum class Kind { kUdp, kUnixDatagram };
+  Kind kind = Kind::kUdp;
+  std::string host = "127.0.0.1";
+  int port = 8125;
+  std::string path;  // kUnixDatagram
+  std::string Describe() const;  // "udp://127.0.0.1:8125", "unix:///var/run/datadog/dsd.socket"
+  bool operator==(const DogStatsdAddress&) const = default;
+};
+
 struct Config {
   bool enabled = true;                  // HEAPAGENT_ENABLED
   bool native_enabled = true;           // HEAPAGENT_NATIVE
   bool native_js_frames = true;         // HEAPAGENT_NATIVE_JS_FRAMES: name JS callers in native stacks
+  bool native_js_interpreted = false;   // HEAPAGENT_NATIVE_JS_INTERPRETED: also read interpreted frames
   uint64_t native_interval = 512 * 1024;  // HEAPAGENT_NATIVE_INTERVAL, bytes
   bool js_enabled = true;               // HEAPAGENT_JS
   uint64_t js_interval = 512 * 1024;    // HEAPAGENT_JS_INTERVAL, bytes
@@ -64,6 +77,15 @@ struct Config {
   double upload_timeout_seconds = 10;     // HEAPAGENT_UPLOAD_TIMEOUT, per attempt
 
   bool any_backend() const { return !pyroscope_url.empty() || datadog_enabled; }
+
+  // The heap summary series (agent/heap_summary.h).
+  uint64_t summary_max_bytes = 4 << 20;  // HEAPAGENT_SUMMARY_MAX_BYTES, per file generation
+  // DogStatsD: on when DD_RUNTIME_METRICS_ENABLED is true or a DogStatsD
+  // address is given (DD_DOGSTATSD_URL/HOST/HOSTNAME/PORT), unless
+  // DD_RUNTIME_METRICS_ENABLED is false; HEAPAGENT_DOGSTATSD=0/1 overrides.
+  bool dogstatsd_enabled = false;
+  DogStatsdAddress dogstatsd_address;
+  bool dogstatsd_runtime_id = false;  // DD_RUNTIME_METRICS_RUNTIME_ID_ENABLED: add the runtime-id tag
 };
 
 using EnvironmentLookup = std::function<const char*(const char* name)>;
@@ -81,5 +103,9 @@ std::optional<int64_t> ParseInteger(std::string_view text);
 // 1/0, true/false, yes/no, on/off.
 std::optional<bool> ParseBoolean(std::string_view text);
 std::optional<LogLevel> ParseLogLevel(std::string_view text);
+// DD_DOGSTATSD_URL: "udp://host:port" (IPv6 as [addr]), "unix:///path" or
+// "unixgram:///path" (both datagram sockets, as the Datadog agent's
+// dogstatsd socket is).
+std::optional<DogStatsdAddress> ParseDogStatsdUrl(std::string_view url);
 
 }  // namespace heapagent

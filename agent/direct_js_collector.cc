@@ -56,8 +56,7 @@ std::optional<DirectJsPlan> PrepareDirectJs(const DirectJsSettings& settings, co
   }
   v8direct::IsolateRegistry::Instance().Configure(
       *api, {.sampling_interval = settings.sampling_interval, .stack_depth = settings.stack_depth,
-             .node_major = *node_major, .name_js_frames = settings.name_js_frames,
-             .read_tree = settings.read_tree});
+             .node_major = *node_major, .hooks = settings.hooks, .read_tree = settings.read_tree});
   DirectJsPlan plan;
   if (app_node_options != nullptr && app_node_options[0] != '\0') plan.node_options = std::string(app_node_options) + " ";
   plan.node_options += *require_flag;
@@ -122,6 +121,10 @@ void DirectJsCollector::Collect(bool is_final) {
   std::vector<std::unique_ptr<cdp::SamplingHeapProfile>> profiles;
   std::vector<pprof::JsThreadHeap> threads;
   std::vector<int64_t> live_thread_ids;
+  V8HeapFigures figures;
+  figures.source = "direct";
+  figures.read_unix_nanos = window.end_unix_nanos;
+  figures.heap_used_bytes = figures.heap_total_bytes = figures.external_bytes = figures.array_buffers_bytes = 0;
   for (v8direct::IsolateRead& read : reads) {
     IsolateStrings& table = strings_[read.isolate_key];
     // Ids arrive in order; a gap would mean lost strings: never expected.
@@ -151,6 +154,14 @@ void DirectJsCollector::Collect(bool is_final) {
             read.copy->samples.size(), static_cast<double>(read.copy->read_nanos) / 1e6,
             static_cast<double>(read.copy->read_cpu_nanos) / 1e6, how);
         profiles.push_back(std::make_unique<cdp::SamplingHeapProfile>(std::move(*profile)));
+        ++figures.isolates;
+        figures.heap_used_bytes = SumKnown(figures.heap_used_bytes, read.copy->heap_used_bytes);
+        figures.heap_total_bytes = SumKnown(figures.heap_total_bytes, read.copy->heap_total_bytes);
+        figures.external_bytes = SumKnown(
+            figures.external_bytes,
+            read.copy->external_bytes ? std::optional<uint64_t>(*read.copy->external_bytes) : std::nullopt);
+        figures.array_buffers_bytes = SumKnown(figures.array_buffers_bytes, read.copy->array_buffer_bytes);
+        AddSampledJsTotals(*profiles.back(), &figures);
         pprof::JsThreadHeap heap;
         heap.thread_name = thread_name;
         heap.thread_id = read.thread_id;
@@ -168,6 +179,7 @@ void DirectJsCollector::Collect(bool is_final) {
   }
   ages_.RetainOnly(live_thread_ids);
   if (threads.empty()) return;
+  if (options_.heap_board != nullptr) options_.heap_board->Publish(figures);
 
   pprof::JsHeapProfileOptions options;
   options.sampling_interval = static_cast<int64_t>(options_.sampling_interval);

@@ -34,6 +34,8 @@
 #include <vector>
 
 #include "agent/profile_sink.h"
+#include "v8direct/agent_hooks.h"
+#include "agent/v8_heap_board.h"
 #include "pprof/js_sample_ages.h"
 
 namespace heapagent {
@@ -41,7 +43,7 @@ namespace heapagent {
 struct DirectJsSettings {
   uint64_t sampling_interval = 512 * 1024;  // HEAPAGENT_JS_INTERVAL
   int stack_depth = 128;                    // V8's frames per sample, as CDP's fixed depth
-  bool name_js_frames = true;               // feed V8's code events to native stacks (jit_code_events.h)
+  v8direct::AgentHooks hooks;               // libheapagent.so's: agent work marking, V8's code events
   bool read_tree = true;                    // HEAPAGENT_JS_READ_TREE
 };
 
@@ -68,6 +70,8 @@ class DirectJsCollector {
     // How long a periodic collection waits for the isolates' answers; an
     // isolate blocked in a long synchronous call contributes its previous read.
     std::chrono::milliseconds read_timeout{5'000};
+    // Where each collection's V8 heap figures go (the heap summary); may be null.
+    V8HeapBoard* heap_board = nullptr;
   };
 
   DirectJsCollector(Options options, ProfileSinks& sinks);

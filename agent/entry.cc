@@ -16,20 +16,25 @@
 #include "agent/agent_thread.h"
 #include "agent/allocator_choice.h"
 #include "agent/config.h"
-#include "agent/direct_js_collector.h"
-#include "agent/exporters/backend_sinks.h"
-#include "agent/js_heap_collector.h"
+#include "agent/core_hooks.h"
+#include "agent/exporters/dogstatsd.h"
+#include "agent/exporters/upload_identity.h"
+#include "agent/extensions.h"
+#include "agent/heap_summary_collector.h"
 #include "agent/log.h"
 #include "agent/native_heap_collector.h"
 #include "agent/process_identity.h"
 #include "agent/profile_files.h"
 #include "agent/profile_sink.h"
+#include "agent/summary_file.h"
+#include "agent/v8_heap_board.h"
 #include "cdp/inspector_activation.h"
 #include "cdp/inspector_hooks.h"
 #include "sampling/libdw_api.h"
 #include "sampling/agent_work_scope.h"
 #include "sampling/jit_code_map.h"
 #include "sampling/native_sampler.h"
+#include "sampling/stack_capture.h"
 #include "sampling/thread_sampler_state.h"
 
 namespace heapagent {
@@ -51,8 +56,9 @@ struct RunningAgent {
   ProfileSinks* sinks = nullptr;
   NativeHeapCollector* native = nullptr;
   AgentThread* thread = nullptr;
-  JsHeapCollector* js = nullptr;
-  DirectJsCollector* direct_js = nullptr;
+  RunningJsCollector* js = nullptr;
+  RunningJsCollector* direct_js = nullptr;
+  V8HeapBoard* v8_board = nullptr;  // the JS collectors' figures, for the heap summary
 };
 RunningAgent* g_agent = nullptr;
 
@@ -75,9 +81,13 @@ bool LaunchAgent(RunningAgent& agent) {
   };
   // Files stay on when no backend is configured, when HEAPAGENT_OUTPUT_DIR
   // asks for them, and (through the fallback) when libcurl is missing.
+  const Extensions* extensions = config.any_backend() ? LoadExtensions(config.log_level) : nullptr;
   const bool uploading =
-      AddBackendSinks(config, service, *agent.sinks, config.output_dir_set ? nullptr : UploadingSink::FileFallback(make_files));
-  if (!uploading || config.output_dir_set) agent.sinks->Add(make_files());
+      extensions != nullptr &&
+      extensions->add_backend_sinks(config, service, *agent.sinks,
+                                    config.output_dir_set ? nullptr : std::function<std::unique_ptr<ProfileSink>()>(make_files));
+  const bool files = !uploading || config.output_dir_set;
+  if (files) agent.sinks->Add(make_files());
   std::vector<AgentThread::Collector> collectors;
   std::function<void()> warm_up;
   if (NativeSamplerActive()) {
@@ -86,6 +96,28 @@ bool LaunchAgent(RunningAgent& agent) {
       native->Collect(window, is_final);
     });
     warm_up = [native] { native->WarmUp(); };
+  }
+  // The heap summary runs after the native heap's job, whose totals it reads.
+  agent.v8_board = new V8HeapBoard;
+  if (files || config.dogstatsd_enabled) {
+    std::unique_ptr<SummaryFile> summary_file;
+    if (files) {
+      summary_file = std::make_unique<SummaryFile>(config.output_dir, service, pid, config.summary_max_bytes,
+                                                   config.max_files > 1);
+    }
+    std::unique_ptr<DogStatsdSender> dogstatsd;
+    if (config.dogstatsd_enabled) {
+      const DogStatsdIdentity identity{.service = service, .env = config.env, .version = config.version,
+                                       .tags = config.tags,
+                                       .runtime_id = config.dogstatsd_runtime_id ? RandomUuid() : std::string()};
+      dogstatsd = std::make_unique<DogStatsdSender>(config.dogstatsd_address, DogStatsdTags(identity));
+      Log(LogLevel::kInfo, "sending heap metrics to DogStatsD at %s", config.dogstatsd_address.Describe().c_str());
+    }
+    auto* summary = new HeapSummaryCollector(pid, std::move(summary_file), std::move(dogstatsd), agent.native,
+                                             agent.v8_board);
+    collectors.push_back([summary](const pprof::ProfileWindow& window, bool is_final) {
+      summary->Collect(window, is_final);
+    });
   }
   const auto period = std::chrono::milliseconds(static_cast<int64_t>(agent.config.period_seconds * 1000));
   agent.thread = new AgentThread(period, std::move(collectors), std::move(warm_up));
@@ -115,22 +147,25 @@ void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) 
     }
     return;
   }
+  const Extensions* extensions = LoadExtensions(agent.config.log_level);
+  if (extensions == nullptr) return;
   const Config::JsMode mode = agent.config.js_mode;
   if (mode != Config::JsMode::kCdp) {
     std::string why_not;
-    const auto direct = PrepareDirectJs({.sampling_interval = agent.config.js_interval,
-                                         .name_js_frames = agent.config.native_enabled && agent.config.native_js_frames,
-                                         .read_tree = agent.config.js_read_tree},
-                                        std::getenv("NODE_OPTIONS"),
-                                        &why_not);
+    const auto direct = extensions->prepare_direct_js(
+        {.sampling_interval = agent.config.js_interval,
+         .hooks = agent.config.native_enabled && agent.config.native_js_frames ? AgentHooksWithJsFrames()
+                                                                               : AgentHooksWithoutJsFrames(),
+         .read_tree = agent.config.js_read_tree},
+        std::getenv("NODE_OPTIONS"), &why_not);
     if (direct) {
       DirectJsCollector::Options options;
       options.sampling_interval = agent.config.js_interval;
       options.period = std::chrono::milliseconds(static_cast<int64_t>(agent.config.period_seconds * 1000));
-      auto* collector = new DirectJsCollector(options, *agent.sinks);
-      if (!collector->Start()) {
+      options.heap_board = agent.v8_board;
+      RunningJsCollector* collector = extensions->start_direct_js(options, *agent.sinks);
+      if (collector == nullptr) {
         Log(LogLevel::kError, "could not start the JS heap thread; JS heap profiling is off");
-        delete collector;
         return;
       }
       cdp::ArmNodeOptionsForStartup(direct->node_options);
@@ -151,10 +186,10 @@ void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) 
   options.sampling_interval = agent.config.js_interval;
   options.period = std::chrono::milliseconds(static_cast<int64_t>(agent.config.period_seconds * 1000));
   options.owner = plan.owner;
-  auto* js = new JsHeapCollector(options, *agent.sinks);
-  if (!js->Start()) {
+  options.heap_board = agent.v8_board;
+  RunningJsCollector* js = extensions->start_cdp_js(options, *agent.sinks);
+  if (js == nullptr) {
     Log(LogLevel::kError, "could not start the JS heap thread; JS heap profiling is off");
-    delete js;
     return;
   }
   if (plan.owner == cdp::InspectorOwner::kAgent) cdp::ArmNodeOptionsForStartup(plan.node_options);
@@ -205,6 +240,7 @@ void Initialise() {
     NativeSamplerOptions options;
     options.mean_interval_bytes = static_cast<double>(config.native_interval);
     options.stack_depth = config.stack_depth;
+    SetInterpretedFrameReading(config.native_js_frames && config.native_js_interpreted);
     if (!StartNativeSampler(options)) Log(LogLevel::kError, "could not reserve the sampling tables; native profiling is off");
   } else {
     MakeNativeSamplerInert();

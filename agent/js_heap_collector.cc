@@ -275,6 +275,7 @@ void JsHeapCollector::Collect(bool is_final) {
   struct ThreadRead {
     cdp::SamplingHeapProfile profile;
     pprof::JsThreadHeap heap;
+    std::optional<cdp::MemoryUsage> memory;
   };
   std::vector<std::unique_ptr<ThreadRead>> reads;
   const auto read = [&](const std::string& worker_session_id, std::string thread_name, int64_t thread_id,
@@ -318,6 +319,7 @@ void JsHeapCollector::Collect(bool is_final) {
       if (const auto memory = cdp::ParseMemoryUsage(usage.result_json)) {
         thread_read->heap.external_bytes = memory->external;
         thread_read->heap.array_buffer_bytes = memory->array_buffers;
+        thread_read->memory = *memory;
       }
     }
     Log(LogLevel::kDebug, "read the JS heap profile of %s in %lld ms (includes V8's forced GC)",
@@ -334,7 +336,24 @@ void JsHeapCollector::Collect(bool is_final) {
 
   std::vector<pprof::JsThreadHeap> threads;
   threads.reserve(reads.size());
-  for (const auto& thread_read : reads) threads.push_back(thread_read->heap);
+  V8HeapFigures figures;
+  figures.source = "cdp";
+  figures.read_unix_nanos = window.end_unix_nanos;
+  figures.heap_used_bytes = figures.heap_total_bytes = figures.external_bytes = figures.array_buffers_bytes = 0;
+  for (const auto& thread_read : reads) {
+    threads.push_back(thread_read->heap);
+    ++figures.isolates;
+    const auto known = [&](int64_t cdp::MemoryUsage::*field) -> std::optional<uint64_t> {
+      if (!thread_read->memory || (*thread_read->memory).*field < 0) return std::nullopt;
+      return static_cast<uint64_t>((*thread_read->memory).*field);
+    };
+    figures.heap_used_bytes = SumKnown(figures.heap_used_bytes, known(&cdp::MemoryUsage::heap_used));
+    figures.heap_total_bytes = SumKnown(figures.heap_total_bytes, known(&cdp::MemoryUsage::heap_total));
+    figures.external_bytes = SumKnown(figures.external_bytes, known(&cdp::MemoryUsage::external));
+    figures.array_buffers_bytes = SumKnown(figures.array_buffers_bytes, known(&cdp::MemoryUsage::array_buffers));
+    AddSampledJsTotals(thread_read->profile, &figures);
+  }
+  if (options_.heap_board != nullptr) options_.heap_board->Publish(figures);
   pprof::JsHeapProfileOptions options;
   options.sampling_interval = static_cast<int64_t>(options_.sampling_interval);
   options.window = window;

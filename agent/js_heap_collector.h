@@ -29,6 +29,7 @@
 #include <string>
 
 #include "agent/profile_sink.h"
+#include "agent/v8_heap_board.h"
 #include "cdp/inspector_activation.h"
 #include "pprof/js_sample_ages.h"
 #include "pprof/native_heap_profile.h"
@@ -48,6 +49,8 @@ class JsHeapCollector {
     // How long to wait for node to publish its inspector when the agent
     // opened it (node does so before running any JS).
     std::chrono::milliseconds startup_timeout{15'000};
+    // Where each collection's V8 heap figures go (the heap summary); may be null.
+    V8HeapBoard* heap_board = nullptr;
   };
 
   JsHeapCollector(Options options, ProfileSinks& sinks);

@@ -18,6 +18,14 @@ void NativeHeapCollector::WarmUp() {
 
 void NativeHeapCollector::Collect(const pprof::ProfileWindow& window, bool is_final) {
   const NativeHeapSnapshot snapshot = TakeNativeHeapSnapshot();
+  double in_use = 0, allocated = 0;
+  uint64_t sites = 0;
+  for (const NativeSite& site : snapshot.sites) {
+    in_use += site.inuse_bytes;
+    allocated += site.alloc_bytes;
+    sites += site.inuse_bytes > 0 ? 1 : 0;
+  }
+  last_totals_ = {static_cast<uint64_t>(in_use), static_cast<uint64_t>(allocated), sites};
   const std::string profile = pprof::BuildNativeHeapProfile(snapshot, symbolizer_, window);
   symbolizer_.ReleaseFilePages();
   Log(LogLevel::kDebug, "native heap profile: %zu sites, %zu live samples%s", snapshot.sites.size(),

@@ -20,8 +20,17 @@ class NativeHeapCollector {
   // final one at exit is quick even in a short-lived process.
   void WarmUp();
 
+  // What the sampled sites of the latest profile add up to (estimates).
+  struct SampledTotals {
+    uint64_t in_use_bytes = 0;
+    uint64_t alloc_bytes = 0;  // since the process started
+    uint64_t sites = 0;        // stacks with bytes in use
+  };
+  const SampledTotals& last_totals() const { return last_totals_; }
+
  private:
   ProfileSinks& sinks_;
+  SampledTotals last_totals_;
   Symbolizer symbolizer_;
 };
 

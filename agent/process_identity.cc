@@ -1,12 +1,12 @@
 #include "agent/process_identity.h"
 
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cctype>
-#include <fstream>
-#include <iterator>
 
 namespace heapagent {
 namespace {
@@ -34,6 +34,22 @@ std::string ScriptBaseName(std::string_view path) {
   return script;
 }
 
+// With read(2), not a std::ifstream: in a program that has no iostreams of
+// its own, the first stream initialises libstdc++'s locale facets, which
+// faults in a few hundred KiB of its code and data for one small file.
+std::string ReadWholeFile(const char* path) {
+  std::string contents;
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return contents;
+  char buffer[4096];
+  ssize_t got;
+  while ((got = read(fd, buffer, sizeof buffer)) > 0 || (got < 0 && errno == EINTR)) {
+    if (got > 0) contents.append(buffer, static_cast<size_t>(got));
+  }
+  close(fd);
+  return contents;
+}
+
 }  // namespace
 
 ProcessIdentity ReadProcessIdentity() {
@@ -41,8 +57,7 @@ ProcessIdentity ReadProcessIdentity() {
   char path[4096];
   const ssize_t length = readlink("/proc/self/exe", path, sizeof path - 1);
   if (length > 0) identity.executable_name = Basename(std::string_view(path, static_cast<size_t>(length)));
-  std::ifstream cmdline("/proc/self/cmdline", std::ios::binary);
-  std::string raw((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+  std::string raw = ReadWholeFile("/proc/self/cmdline");
   for (std::size_t start = 0; start < raw.size();) {
     const std::size_t end = raw.find('\0', start);
     identity.arguments.push_back(raw.substr(start, end == std::string::npos ? std::string::npos : end - start));

@@ -12,9 +12,6 @@
 #include "agent/log.h"
 
 namespace heapagent {
-namespace {
-
-// mkdir -p; true if the directory exists afterwards.
 bool MakeDirectories(const std::string& path) {
   struct stat status {};
   if (stat(path.c_str(), &status) == 0) return S_ISDIR(status.st_mode);
@@ -22,6 +19,8 @@ bool MakeDirectories(const std::string& path) {
   if (slash != std::string::npos && slash > 0) MakeDirectories(path.substr(0, slash));
   return mkdir(path.c_str(), 0755) == 0 || errno == EEXIST;
 }
+
+namespace {
 
 bool WriteAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -62,14 +61,25 @@ LastReport& ProcessLastReport() {
 }
 }  // namespace
 
+bool FirstReportOfWriteProblem(const std::string& directory, const std::string& cause) {
+  LastReport& last = ProcessLastReport();
+  std::lock_guard lock(last.mutex);
+  const std::string report = directory + '\0' + cause;
+  if (report == last.report) return false;
+  last.report = report;
+  return true;
+}
+
+void ClearWriteProblem() {
+  LastReport& last = ProcessLastReport();
+  std::lock_guard lock(last.mutex);
+  last.report.clear();
+}
+
 void ProfileFiles::ReportOnce(const std::string& cause) {
   if (cause == last_reported_cause_) return;
   last_reported_cause_ = cause;
-  LastReport& last = ProcessLastReport();
-  std::lock_guard lock(last.mutex);
-  const std::string report = directory_ + '\0' + cause;
-  if (report == last.report) return;
-  last.report = report;
+  if (!FirstReportOfWriteProblem(directory_, cause)) return;
   Log(LogLevel::kError, "cannot write profiles to %s: %s; profiles are skipped until it works again",
       directory_.c_str(), cause.c_str());
 }
@@ -105,9 +115,7 @@ std::string ProfileFiles::Write(std::string_view kind, std::string_view gzipped_
   if (!last_reported_cause_.empty()) {
     Log(LogLevel::kInfo, "writing profiles to %s works again", directory_.c_str());
     last_reported_cause_.clear();
-    LastReport& last = ProcessLastReport();
-    std::lock_guard lock(last.mutex);
-    last.report.clear();
+    ClearWriteProblem();
   }
   ++sequence;
   auto& written_files = written_[std::string(kind)];

@@ -40,6 +40,15 @@ class ProfileFiles {
   std::string last_reported_cause_;
 };
 
+// Whether this (directory, cause) of a write failure is news for the whole
+// process: the native and JS profile writers and the heap summary file each
+// meet a full disk, and it is still one line. A success clears it.
+bool FirstReportOfWriteProblem(const std::string& directory, const std::string& cause);
+void ClearWriteProblem();
+
+// mkdir -p; true if the directory exists afterwards.
+bool MakeDirectories(const std::string& path);
+
 // "a/b" + "c" with exactly one slash; absolute if `path` is relative and `cwd` given.
 std::string JoinPath(std::string_view directory, std::string_view name);
 

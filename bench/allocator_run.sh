@@ -6,6 +6,8 @@
 # runs, in one run of this script, as
 #   bare node (glibc)            nothing preloaded
 #   heapagent, glibc             LD_PRELOAD=libheapagent.so
+#   heapagent, no JS frames      the same with HEAPAGENT_NATIVE_JS_FRAMES=0:
+#                                what naming JS callers in native stacks costs
 #   heapagent, jemalloc          the same with HEAPAGENT_ALLOCATOR=jemalloc
 #   bare node + jemalloc (ref.)  LD_PRELOAD=libjemalloc.so.2, no agent
 # with wall time, CPU time and peak RSS from /usr/bin/time, as ratios to the
@@ -17,7 +19,7 @@
 # Progress goes to stderr; stdout is only the report.
 set -euo pipefail
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
@@ -59,11 +61,12 @@ NODE=$(command -v node)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/heapagent-allocator-bench.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
-CONFIGS=(bare agent-glibc agent-jemalloc bare-jemalloc)
+CONFIGS=(bare agent-glibc agent-no-js-frames agent-jemalloc bare-jemalloc)
 label() {
   case $1 in
     bare) echo "bare node (glibc)" ;;
     agent-glibc) echo "heapagent, glibc (default)" ;;
+    agent-no-js-frames) echo "heapagent, glibc, HEAPAGENT_NATIVE_JS_FRAMES=0" ;;
     agent-jemalloc) echo "heapagent, HEAPAGENT_ALLOCATOR=jemalloc" ;;
     bare-jemalloc) echo "bare node + LD_PRELOAD=libjemalloc.so.2 (ref.)" ;;
   esac
@@ -80,6 +83,7 @@ run_one() {
   case $config in
     bare) command=(env "$NODE" "$SCRIPT") ;;
     agent-glibc) command=(env "${agent_env[@]}" "$NODE" "$SCRIPT") ;;
+    agent-no-js-frames) command=(env "${agent_env[@]}" HEAPAGENT_NATIVE_JS_FRAMES=0 "$NODE" "$SCRIPT") ;;
     agent-jemalloc) command=(env "${agent_env[@]}" HEAPAGENT_ALLOCATOR=jemalloc "$NODE" "$SCRIPT") ;;
     bare-jemalloc) command=(env LD_PRELOAD="$JEMALLOC" "$NODE" "$SCRIPT") ;;
   esac

@@ -13,6 +13,7 @@
 #include "cli/leak_finder.h"
 #include "cli/leak_output.h"
 #include "cli/site_totals.h"
+#include "cli/summary_series.h"
 
 namespace heapagent::cli {
 namespace {
@@ -47,12 +48,21 @@ LeakOptions OptionsFrom(const CommandLine& line) {
 
 std::string BaseName(const std::string& path) { return std::filesystem::path(path).filename().string(); }
 
+// The agent's heap summary of the process the series belong to, if it wrote one.
+std::optional<SummarySeries> SummaryFor(const CommandLine& line, const std::vector<ProfileSeries>& series) {
+  std::optional<int64_t> pid = PidOption(line);
+  if (!pid && !series.empty()) pid = series.front().pid;
+  if (!pid) return std::nullopt;
+  return LoadSummarySeries(line.positional()[0], *pid);
+}
+
 }  // namespace
 
 int RunLeaks(const Arguments& arguments) {
   const CommandLine line = CommandLine::Parse(arguments, {"--pid", "--kind", "-n", "--min-confidence"}, {"--json"});
   const std::vector<ProfileSeries> series = SeriesFor(line);
-  const LeakReport report = FindLeaks(series, OptionsFrom(line));
+  const std::optional<SummarySeries> summary = SummaryFor(line, series);
+  const LeakReport report = FindLeaks(series, OptionsFrom(line), summary ? &*summary : nullptr);
   const size_t limit = static_cast<size_t>(line.IntValue("-n", 10));
   const std::string text = line.Has("--json") ? LeakReportJson(report, limit) + "\n" : LeakReportText(report, limit);
   std::fputs(text.c_str(), stdout);
@@ -64,7 +74,8 @@ int RunReport(const Arguments& arguments) {
   const std::optional<std::string> output = line.Value("-o");
   if (!output) throw InputError("needs -o report.html");
   const std::vector<ProfileSeries> series = SeriesFor(line);
-  const LeakReport report = FindLeaks(series, OptionsFrom(line));
+  const std::optional<SummarySeries> summary = SummaryFor(line, series);
+  const LeakReport report = FindLeaks(series, OptionsFrom(line), summary ? &*summary : nullptr);
   const size_t limit = static_cast<size_t>(line.IntValue("-n", 15));
 
   // The latest profile of each heap that shows its steady state: an exit

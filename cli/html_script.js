@@ -184,6 +184,10 @@
 
   function timelineSection(timeline) {
     const section = el('section', { id: 'timeline-section' }, [el('h2', { text: 'In-use memory over time' })]);
+    if (timeline.series.some(s => s.kind === 'process')) {
+      section.appendChild(el('p', { class: 'status', text: 'Solid: sampled heaps in use; dotted: the whole process ' +
+        '(RSS, V8 heap used, native heap as the allocator counts it: "allocator in use") from the agent\'s heap summary; dashed: suspects.' }));
+    }
     app.appendChild(section);
     const W = 960, H = 300, L = 70, R = 12, T = 10, B = 34;
     const svg = svgEl('svg', { id: 'timeline', class: 'timeline-svg', viewBox: `0 0 ${W} ${H}`, width: '100%',
@@ -206,8 +210,10 @@
     timeline.series.forEach((s, i) => {
       const c = palette[i % palette.length];
       const d = s.points.map(([x, y], j) => (j ? 'L' : 'M') + px(x).toFixed(1) + ',' + py(y).toFixed(1)).join(' ');
-      svg.appendChild(svgEl('path', { d, fill: 'none', stroke: c, 'stroke-width': s.kind === 'suspect' ? 1.5 : 2.5,
-                                     'stroke-dasharray': s.kind === 'suspect' ? '5,3' : '', class: 'timeline-series' }));
+      // heaps: solid; the whole process (heap summary): dotted; suspects: dashed
+      svg.appendChild(svgEl('path', { d, fill: 'none', stroke: c, 'stroke-width': s.kind === 'heap' ? 2.5 : 1.5,
+                                     'stroke-dasharray': s.kind === 'suspect' ? '5,3' : s.kind === 'process' ? '2,2' : '',
+                                     class: 'timeline-series', 'data-kind': s.kind }));
       for (const [x, y] of s.points) {
         const dot = svgEl('circle', { cx: px(x), cy: py(y), r: 3, fill: c });
         dot.addEventListener('mousemove', e => showTip(e, `${s.name}\n${fmtTime(x)}: ${fmtBytes(y)}`));

@@ -7,6 +7,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "cli/human_units.h"
+
 namespace heapagent::cli {
 namespace {
 
@@ -157,6 +159,7 @@ void AnalyseSeries(const ProfileSeries& series, const LeakOptions& options, Leak
   double period_sum = 0, weight_sum = 0, weight_samples = 0;
 
   const int64_t first_time = series.profiles.front().data.time_nanos;
+  timeline.first_time_nanos = first_time;
   for (size_t i = 0; i < n; ++i) {
     const pprof::ProfileData& profile = series.profiles[i].data;
     const ValueColumns columns = FindColumns(profile);
@@ -266,12 +269,155 @@ void AnalyseSeries(const ProfileSeries& series, const LeakOptions& options, Leak
   report->timelines.push_back(std::move(timeline));
 }
 
+std::string Bytes(double value) { return FormatBytes(value); }
+
+constexpr const char* kJsScope = "V8 heap used + external";
+
+// The process series of the summary, on the clock of the heap timelines.
+void AddProcessSeries(const SummarySeries& summary, const LeakReport& report, const LeakOptions& options,
+                      std::vector<ProcessMemorySeries>* out) {
+  int64_t origin = 0;
+  for (const HeapTimeline& t : report.timelines) {
+    if (t.first_time_nanos != 0 && (origin == 0 || t.first_time_nanos < origin)) origin = t.first_time_nanos;
+  }
+  std::vector<const SummaryRecord*> records;
+  for (const SummaryRecord& record : summary.records) {
+    if (!record.is_final) records.push_back(&record);
+  }
+  if (records.empty()) return;
+  if (origin == 0) origin = static_cast<int64_t>(records.front()->unix_ms * 1e6);
+  double rss_level = 0;  // the mean RSS: the yardstick of a material rise
+  size_t rss_points = 0;
+  for (const SummaryRecord* record : records) {
+    if (record->rss_bytes) rss_level += *record->rss_bytes, ++rss_points;
+  }
+  if (rss_points > 0) rss_level /= static_cast<double>(rss_points);
+  const auto add = [&](const char* name, auto value_of, bool plotted) {
+    ProcessMemorySeries s;
+    s.name = name;
+    s.plotted = plotted;
+    for (const SummaryRecord* record : records) {
+      const std::optional<double> value = value_of(*record);
+      if (!value) continue;
+      s.minutes.push_back((record->unix_ms * 1e6 - static_cast<double>(origin)) / 60e9);
+      s.bytes.push_back(*value);
+    }
+    if (s.bytes.empty()) return;
+    // The same warm-up rule as the sites': the first quarter is start-up.
+    const size_t n = s.bytes.size();
+    size_t begin = static_cast<size_t>(static_cast<double>(n) * options.growth.warmup_fraction);
+    if (n >= 5 && begin == 0) begin = 1;
+    std::vector<SeriesPoint> points;
+    for (size_t i = begin; i < n; ++i) points.push_back({.minutes = s.minutes[i], .value = s.bytes[i], .standard_error = 1});
+    if (points.size() >= options.growth.min_window_points) {
+      s.rate_per_minute = TheilSenSlope(points);
+      s.mann_kendall_z = MannKendallZ(points);
+      // Material too: the rise over the window is at least 2% of the
+      // process's RSS (V8's uncollected garbage drifts up by less between
+      // major GCs, which in-process reads do not force).
+      const double rise = s.rate_per_minute * (points.back().minutes - points.front().minutes);
+      const double scale = rss_level > 0 ? rss_level : s.bytes.back();
+      s.grows = s.rate_per_minute > 0 && s.mann_kendall_z > 1.645 && rise >= 0.02 * scale;
+    }
+    out->push_back(std::move(s));
+  };
+  add("RSS", [](const SummaryRecord& r) { return r.rss_bytes; }, true);
+  add("V8 heap used", [](const SummaryRecord& r) { return r.v8_heap_used_bytes; }, true);
+  add("allocator in use", [](const SummaryRecord& r) { return r.allocator_in_use_bytes; }, true);
+  // What a JS profile covers: V8's heap and, as its (external) sample and
+  // the backing stores V8 samples at their JS allocation sites, the
+  // off-heap memory of ArrayBuffers and Buffers.
+  add(kJsScope, [](const SummaryRecord& r) -> std::optional<double> {
+    if (!r.v8_heap_used_bytes || !r.v8_external_bytes) return std::nullopt;
+    return *r.v8_heap_used_bytes + *r.v8_external_bytes;
+  }, false);
+}
+
+const ProcessMemorySeries* ProcessSeriesNamed(const LeakReport& report, std::string_view name) {
+  for (const ProcessMemorySeries& s : report.process) {
+    if (s.name == name && s.bytes.size() >= 2) return &s;
+  }
+  return nullptr;
+}
+
+// The whole-process figure a suspect of `kind` must show up in.
+const ProcessMemorySeries* HeapOf(const LeakReport& report, HeapKind kind) {
+  const ProcessMemorySeries* heap = kind == HeapKind::kJs ? ProcessSeriesNamed(report, kJsScope)
+                                                          : ProcessSeriesNamed(report, "allocator in use");
+  if (heap == nullptr && kind == HeapKind::kJs) heap = ProcessSeriesNamed(report, "V8 heap used");
+  return heap != nullptr ? heap : ProcessSeriesNamed(report, "RSS");
+}
+
+void WeighAgainstProcess(const LeakOptions& options, LeakReport* report) {
+  if (report->process.empty()) return;
+  // The verdict comes from the heaps when they are known: RSS also moves
+  // with the runtime settling in (code, heap reservations, the agent's own
+  // caches) and creeps up in a process that keeps nothing.
+  const bool heaps_known = ProcessSeriesNamed(*report, "V8 heap used") != nullptr ||
+                           ProcessSeriesNamed(*report, "allocator in use") != nullptr;
+  std::string trends;
+  bool any_grows = false;
+  for (const ProcessMemorySeries& s : report->process) {
+    if (s.bytes.size() < 2) continue;
+    if (!heaps_known || s.name != "RSS") any_grows |= s.grows;
+    if (!s.plotted) continue;
+    trends += (trends.empty() ? "" : ", ") + s.name + " " + Bytes(s.bytes.front()) + " -> " + Bytes(s.bytes.back()) +
+              " (" + (s.grows ? "grows " + FormatRate(s.rate_per_minute) : std::string("flat")) + ")";
+  }
+  if (trends.empty()) return;
+  report->notes.push_back("process (heap summary): " + trends);
+  size_t set_aside = 0;
+  for (LeakSuspect& suspect : report->suspects) {
+    const ProcessMemorySeries* heap = HeapOf(*report, suspect.kind);
+    if (heap == nullptr || heap->rate_per_minute >= 0.25 * suspect.growth.rate_per_minute) continue;
+    suspect.unseen_in_process = true;
+    suspect.growth.confidence *= 0.5;
+    suspect.score = suspect.growth.rate_per_minute * suspect.growth.confidence;
+    ++set_aside;
+  }
+  const size_t before = report->suspects.size();
+  std::erase_if(report->suspects,
+                [&](const LeakSuspect& s) { return s.unseen_in_process && s.growth.confidence < options.min_confidence; });
+  if (set_aside > 0) {
+    report->notes.push_back(std::to_string(set_aside) + " site(s) grow in the profiles but the process's heap does not "
+                            "grow with them (churn, or memory given back elsewhere): confidence halved" +
+                            (before > report->suspects.size()
+                                 ? ", " + std::to_string(before - report->suspects.size()) + " no longer a suspect"
+                                 : std::string()));
+  }
+  if (!any_grows) {
+    report->notes.push_back(std::string("the process's ") + (heaps_known ? "heaps stay" : "memory stays") +
+                            " flat: what is allocated is freed again (churn), nothing accumulates");
+    return;
+  }
+  for (const HeapKind kind : {HeapKind::kJs, HeapKind::kNative}) {
+    const ProcessMemorySeries* heap = HeapOf(*report, kind);
+    if (heap == nullptr || !heap->grows) continue;
+    double explained = 0;
+    size_t count = 0;
+    for (const LeakSuspect& s : report->suspects) {
+      if (s.kind == kind && !s.unseen_in_process) explained += s.growth.rate_per_minute, ++count;
+    }
+    if (count == 0) continue;
+    char share[64];
+    std::snprintf(share, sizeof share, "%.0f%%", 100 * explained / heap->rate_per_minute);
+    report->notes.push_back("the " + std::to_string(count) + " " + std::string(HeapKindName(kind)) +
+                            " suspect(s) grow " + FormatRate(explained) + ", " + share + " of the " + heap->name +
+                            "'s growth (" + FormatRate(heap->rate_per_minute) + ")");
+  }
+}
+
 }  // namespace
 
-LeakReport FindLeaks(const std::vector<ProfileSeries>& series, const LeakOptions& options) {
+LeakReport FindLeaks(const std::vector<ProfileSeries>& series, const LeakOptions& options,
+                     const SummarySeries* summary) {
   LeakReport report;
   for (const ProfileSeries& one : series) {
     if (!one.profiles.empty()) AnalyseSeries(one, options, &report);
+  }
+  if (summary != nullptr) {
+    AddProcessSeries(*summary, report, options, &report.process);
+    WeighAgainstProcess(options, &report);
   }
   std::stable_sort(report.suspects.begin(), report.suspects.end(),
                    [](const LeakSuspect& a, const LeakSuspect& b) { return a.score > b.score; });

@@ -23,6 +23,7 @@
 #include "cli/leak_statistics.h"
 #include "cli/profile_files.h"
 #include "cli/stack_frames.h"
+#include "cli/summary_series.h"
 
 namespace heapagent::cli {
 
@@ -34,6 +35,7 @@ struct LeakSuspect {
   std::vector<double> samples;       // samples behind each point
   GrowthAssessment growth;
   double score = 0;                // rate × confidence
+  bool unseen_in_process = false;  // the process's heap did not grow with it (confidence halved)
   size_t analysed_profiles = 0;    // the first ones; an exit profile is left out
 
   // In-use bytes at the last analysed profile.
@@ -47,10 +49,26 @@ struct HeapTimeline {
   std::vector<double> in_use_bytes;
   std::vector<std::string> files;
   size_t analysed_profiles = 0;  // the last is left out when taken at exit
+  int64_t first_time_nanos = 0;  // the clock origin of `minutes` (0 = unknown)
+};
+
+// One whole-process memory figure over time, from the agent's heap summary
+// (summary_series.h): the process's RSS, its V8 heaps' used bytes, or the
+// native heap as the allocator counts it. The final record (taken while node
+// tears down) is left out.
+struct ProcessMemorySeries {
+  std::string name;  // "RSS", "V8 heap used", "allocator in use"
+  std::vector<double> minutes;  // on the same clock as the heap timelines
+  std::vector<double> bytes;
+  double rate_per_minute = 0;  // Theil–Sen slope after warm-up
+  double mann_kendall_z = 0;
+  bool grows = false;          // a significant, monotonic rise
+  bool plotted = true;         // false for figures derived only to judge suspects
 };
 
 struct LeakReport {
   std::vector<HeapTimeline> timelines;
+  std::vector<ProcessMemorySeries> process;  // empty without a heap summary
   std::vector<LeakSuspect> suspects;  // best first, confidence >= min_confidence
   std::vector<std::string> notes;     // e.g. "js: 3 profiles, too few to judge"
 };
@@ -60,6 +78,13 @@ struct LeakOptions {
   GrowthOptions growth;
 };
 
-LeakReport FindLeaks(const std::vector<ProfileSeries>& series, const LeakOptions& options = {});
+// With `summary`, every suspect is also weighed against the whole process:
+// a site whose growth the process's own heap does not show (the V8 heap for
+// JS sites, the allocator's in-use bytes for native ones, else RSS, growing
+// less than a quarter as fast over the same window) is churn or is offset
+// elsewhere, and its confidence is halved; the notes say whether the process
+// grows and how much of that growth the suspects explain.
+LeakReport FindLeaks(const std::vector<ProfileSeries>& series, const LeakOptions& options = {},
+                     const SummarySeries* summary = nullptr);
 
 }  // namespace heapagent::cli

@@ -117,6 +117,13 @@ std::string LeakReportJson(const LeakReport& report, size_t limit) {
     out += std::string(i ? "," : "") + "{\"kind\":" + JsonString(HeapKindName(t.kind)) +
            ",\"minutes\":" + NumberArray(t.minutes) + ",\"in_use_bytes\":" + NumberArray(t.in_use_bytes) + "}";
   }
+  out += "],\"process\":[";
+  for (size_t i = 0; i < report.process.size(); ++i) {
+    const ProcessMemorySeries& p = report.process[i];
+    out += std::string(i ? "," : "") + "{\"name\":" + JsonString(p.name) + ",\"minutes\":" + NumberArray(p.minutes) +
+           ",\"bytes\":" + NumberArray(p.bytes) + ",\"growth_bytes_per_minute\":" + JsonNumber(p.rate_per_minute) +
+           ",\"mann_kendall_z\":" + JsonNumber(p.mann_kendall_z) + ",\"grows\":" + (p.grows ? "true" : "false") + "}";
+  }
   return out + "],\"notes\":" + NotesJson(report) + "}";
 }
 
@@ -139,6 +146,10 @@ std::string LeakReportPageFields(const LeakReport& report, size_t limit, size_t 
   for (const HeapTimeline& t : report.timelines) {
     add_series(std::string(t.kind == HeapKind::kJs ? "JS heap" : "native heap") + " in use", "heap",
                analysed(t.minutes, t.analysed_profiles), analysed(t.in_use_bytes, t.analysed_profiles));
+  }
+  // The whole process, from the heap summary: what the sampled heaps sit in.
+  for (const ProcessMemorySeries& p : report.process) {
+    if (p.plotted) add_series(p.name, "process", p.minutes, p.bytes);
   }
   for (size_t i = 0; i < report.suspects.size() && i < plotted; ++i) {
     const LeakSuspect& s = report.suspects[i];

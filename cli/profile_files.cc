@@ -69,6 +69,40 @@ std::optional<ProfileFileName> ParseProfileFileName(std::string_view filename) {
   return name;
 }
 
+std::optional<SummaryFileName> ParseSummaryFileName(std::string_view filename) {
+  SummaryFileName name;
+  std::string_view stem;
+  if (filename.ends_with("-summary.jsonl")) {
+    stem = filename.substr(0, filename.size() - std::string_view("-summary.jsonl").size());
+  } else if (filename.ends_with("-summary.1.jsonl")) {
+    stem = filename.substr(0, filename.size() - std::string_view("-summary.1.jsonl").size());
+    name.generation = 1;
+  } else {
+    return std::nullopt;
+  }
+  const size_t pid_dash = stem.rfind('-');
+  if (pid_dash == std::string_view::npos || pid_dash == 0 || !ParseInt(stem.substr(pid_dash + 1), &name.pid)) {
+    return std::nullopt;
+  }
+  name.service = std::string(stem.substr(0, pid_dash));
+  return name;
+}
+
+std::vector<std::string> SummaryFilesOf(const std::string& directory, int64_t pid) {
+  std::vector<std::pair<int, std::string>> found;  // (newer generation first = 0)
+  std::error_code error_code;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error_code)) {
+    if (!entry.is_regular_file()) continue;
+    const auto name = ParseSummaryFileName(entry.path().filename().string());
+    if (name && name->pid == pid) found.emplace_back(name->generation, entry.path().string());
+  }
+  // The previous generation's records come first.
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::string> paths;
+  for (auto& [generation, path] : found) paths.push_back(std::move(path));
+  return paths;
+}
+
 HeapKind GuessHeapKind(const pprof::ProfileData& profile) {
   if (profile.SampleTypeIndex("inuse_samples") >= 0) return HeapKind::kJs;
   // Native heap profiles (ours, Go's, ddprof's) count allocations too; JS

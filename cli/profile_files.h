@@ -56,6 +56,18 @@ struct ProfileSeries {
   std::vector<LoadedProfile> profiles;
 };
 
+// The agent's heap summary files: {service}-{pid}-summary.jsonl and its
+// previous generation {service}-{pid}-summary.1.jsonl.
+struct SummaryFileName {
+  std::string service;
+  int64_t pid = 0;
+  int generation = 0;  // 0 = current, 1 = previous
+};
+std::optional<SummaryFileName> ParseSummaryFileName(std::string_view filename);
+// The summary files of `pid` in `directory`, the previous generation first;
+// empty when there are none.
+std::vector<std::string> SummaryFilesOf(const std::string& directory, int64_t pid);
+
 // Every *.pb.gz / *.pprof / *.pb file of `directory`, grouped into series per
 // kind. Throws InputError when the directory is missing or holds no profile,
 // or when it holds several processes and `pid` does not choose one (the

@@ -53,7 +53,12 @@ CodeEventName ParseCodeEventName(std::string_view name) {
     return parsed;
   }
   if (!IsJsTag(tag)) return parsed;
-  if (!rest.empty() && (rest[0] == '~' || rest[0] == '*' || rest[0] == '^' || rest[0] == '+')) rest.remove_prefix(1);
+  // The tier marker: ~ interpreted, ^ Sparkplug, + Maglev, * TurboFan; V8 13
+  // adds ' to the last two for code specialised to one function context.
+  if (!rest.empty() && (rest[0] == '~' || rest[0] == '*' || rest[0] == '^' || rest[0] == '+')) {
+    rest.remove_prefix(1);
+    if (!rest.empty() && rest[0] == '\'') rest.remove_prefix(1);
+  }
 
   // "<function> <script>:<line>[:<column>]", or just "<function>".
   size_t split = std::string_view::npos;

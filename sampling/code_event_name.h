@@ -3,6 +3,7 @@
 //
 //   JS:~gzipLeak /srv/app/zip.js:12:18     interpreted (~), bytecode or trampoline
 //   JS:*gzipLeak /srv/app/zip.js:12:18     optimized (* TurboFan, ^ Sparkplug, + Maglev)
+//   JS:+'gzipLeak /srv/app/zip.js:12:18    V8 13: ' = specialised to one function context
 //   JS:~ /srv/app/zip.js:1:1               an anonymous function
 //   Builtin:InterpreterEntryTrampoline     V8's own code (named by node's ELF symbols)
 //   BytecodeHandler:LdaZero                one of the interpreter's bytecode handlers

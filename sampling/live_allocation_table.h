@@ -7,9 +7,16 @@
 // churn) guarded by its own spin lock. Only sampled allocations and frees that
 // pass the AddressFilter ever come here, so contention is negligible.
 //
-// Memory comes from mmap, never from malloc: the table is fixed-size, never
-// sampled, and a forked child can simply clear it. When a shard is full the
-// insert is refused and counted (`dropped()`), never blocking the caller.
+// Memory comes from mmap, never from malloc: the table is bounded, never
+// sampled, and a forked child can simply clear it. Each shard starts small and
+// doubles (rehashing under its lock) up to slots_per_shard; only then is an
+// insert refused and counted (`dropped()`), never blocking the caller. Growing
+// matters for RSS: sampled addresses hash anywhere in a shard, so under churn
+// a full-size array would have every one of its pages touched within seconds
+// however few samples are live (1.5 MiB at the default size), whereas grown
+// arrays cost about twice what the live samples need. They are carved from
+// one reservation made up front, so growing is a pointer bump, not a syscall;
+// a shard's outgrown arrays are not reused.
 //
 // Thread-safety: all methods are safe to call concurrently.
 #pragma once
@@ -33,8 +40,10 @@ class LiveAllocationTable {
  public:
   static constexpr std::size_t kShards = 64;
 
-  // slots_per_shard must be a power of two.
-  explicit LiveAllocationTable(std::size_t slots_per_shard = 1024);
+  // Both sizes must be powers of two; a shard starts with
+  // initial_slots_per_shard slots (at most slots_per_shard) and grows up to
+  // slots_per_shard.
+  explicit LiveAllocationTable(std::size_t slots_per_shard = 1024, std::size_t initial_slots_per_shard = 16);
   ~LiveAllocationTable();
   LiveAllocationTable(const LiveAllocationTable&) = delete;
   LiveAllocationTable& operator=(const LiveAllocationTable&) = delete;
@@ -58,6 +67,9 @@ class LiveAllocationTable {
   std::size_t size() const;
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
   std::size_t capacity() const { return kShards * slots_per_shard_; }
+  // Bytes of the reservation handed out to shards so far (their current and
+  // outgrown arrays): what the table can have touched.
+  std::size_t bytes_in_use() const { return next_free_slot_.load(std::memory_order_relaxed) * sizeof(LiveAllocation); }
 
   // Empties the table. In a forked child also forgets locks held by threads
   // that no longer exist.
@@ -69,15 +81,22 @@ class LiveAllocationTable {
   struct alignas(64) Shard {
     SpinLock lock;
     std::atomic<uint32_t> used{0};  // written under the lock, read by size()
+    uint32_t capacity = 0;           // a power of two; under the lock
+    LiveAllocation* slots = nullptr;  // `capacity` slots; under the lock
   };
 
-  std::size_t ShardOf(uint64_t hash) const { return hash >> 58; }  // top 6 bits: 64 shards
-  std::size_t HomeSlot(uint64_t hash) const { return hash & (slots_per_shard_ - 1); }
-  LiveAllocation* SlotsOf(std::size_t shard) { return slots_ + shard * slots_per_shard_; }
+  static std::size_t ShardOf(uint64_t hash) { return hash >> 58; }  // top 6 bits: 64 shards
+  static std::size_t HomeSlot(uint64_t hash, std::size_t capacity) { return hash & (capacity - 1); }
+  // Gives every shard its initial array; the rest of the reservation is for growth.
+  void StartEmpty();
+  // Doubles the shard's array (lock held); false when it is at its maximum.
+  bool Grow(Shard& shard);
 
   std::size_t slots_per_shard_;
-  std::size_t bytes_ = 0;
-  LiveAllocation* slots_ = nullptr;
+  std::size_t initial_slots_per_shard_;
+  std::size_t reserved_slots_ = 0;
+  LiveAllocation* slots_ = nullptr;  // the reservation
+  std::atomic<std::size_t> next_free_slot_{0};
   Shard shards_[kShards];
   std::atomic<uint64_t> dropped_{0};
 };
@@ -87,8 +106,8 @@ void LiveAllocationTable::ForEach(Visit&& visit) {
   if (!ok()) return;
   for (std::size_t shard = 0; shard < kShards; ++shard) {
     shards_[shard].lock.lock();
-    const LiveAllocation* slots = SlotsOf(shard);
-    for (std::size_t i = 0; i < slots_per_shard_; ++i) {
+    const LiveAllocation* slots = shards_[shard].slots;
+    for (std::size_t i = 0; i < shards_[shard].capacity; ++i) {
       if (slots[i].address != 0) visit(slots[i]);
     }
     shards_[shard].lock.unlock();

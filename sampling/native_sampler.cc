@@ -8,6 +8,7 @@
 
 #include "sampling/geometric_sampler.h"
 #include "sampling/live_allocation_table.h"
+#include "sampling/page_memory.h"
 #include "sampling/stack_capture.h"
 #include "sampling/stack_table.h"
 #include "sampling/thread_sampler_state.h"
@@ -71,6 +72,7 @@ constinit AddressFilter g_sampled_address_filter{g_filter_counters};
 
 bool StartNativeSampler(const NativeSamplerOptions& options) {
   g_options = options;
+  TrackAgentPages(g_filter_counters, sizeof g_filter_counters);
   InitStackCapture();
   g_live = new (g_live_storage) LiveAllocationTable();
   g_stacks = new (g_stack_storage) StackTable();

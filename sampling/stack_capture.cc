@@ -12,6 +12,9 @@
 namespace heapagent {
 namespace {
 
+// Set once at start-up (SetInterpretedFrameReading), read-only afterwards.
+bool g_read_interpreted_frames = false;
+
 // Our own code's range; written once at start-up, read-only afterwards.
 uintptr_t g_agent_code_begin = 0;
 uintptr_t g_agent_code_end = 0;
@@ -38,6 +41,8 @@ void InitStackCapture() {
   dl_iterate_phdr(FindOwnCode, info.dli_fbase);
 }
 
+void SetInterpretedFrameReading(bool enabled) { g_read_interpreted_frames = enabled; }
+
 bool IsAgentCode(uintptr_t pc) { return pc >= g_agent_code_begin && pc < g_agent_code_end; }
 
 namespace {
@@ -47,8 +52,11 @@ int CaptureReturnAddresses(void** raw, int wanted) { return unw_backtrace(raw, w
 
 // Step by step, so each frame's registers are at hand: a frame of V8's
 // interpreter is replaced by the bytecode it runs (interpreter_frames.h).
-// Slower than unw_backtrace, so used only once V8 has announced its
-// interpreter, i.e. in node processes whose JS the agent can name.
+// Much slower than unw_backtrace: once libunwind falls back to frame
+// pointers (V8's frames have no unwind info) it validates every address it
+// reads with system calls, and its global cache blocks signals around each
+// lookup. So it is opt-in (HEAPAGENT_NATIVE_JS_INTERPRETED), and only once
+// V8 has announced its interpreter.
 int CaptureWithInterpretedFrames(void** raw, int wanted) {
   unw_context_t context;
   unw_cursor_t cursor;
@@ -78,7 +86,8 @@ int CaptureStack(uintptr_t* frames, int max_depth) {
   void* raw[kMaxStackDepth + kOwnFramesSlack];
   const int wanted = std::clamp(max_depth, 1, kMaxStackDepth) + kOwnFramesSlack;
   const int captured =
-      InterpreterRangesKnown() ? CaptureWithInterpretedFrames(raw, wanted) : CaptureReturnAddresses(raw, wanted);
+      g_read_interpreted_frames && InterpreterRangesKnown() ? CaptureWithInterpretedFrames(raw, wanted)
+                                                            : CaptureReturnAddresses(raw, wanted);
   int first = 0;
   while (first < captured && IsAgentCode(reinterpret_cast<uintptr_t>(raw[first]))) ++first;
   const int depth = std::min(captured - first, max_depth);

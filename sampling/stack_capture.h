@@ -22,6 +22,11 @@ void InitStackCapture();
 // frames and returns how many were written.
 int CaptureStack(uintptr_t* frames, int max_depth);
 
+// Whether frames of V8's interpreter are read for the bytecode they run
+// (interpreter_frames.h): slower captures, named interpreted JS frames.
+// Call once at start-up, before any stack is captured. Off by default.
+void SetInterpretedFrameReading(bool enabled);
+
 // True if `pc` lies in libheapagent.so's own code.
 bool IsAgentCode(uintptr_t pc);
 

@@ -29,6 +29,7 @@ install_npm_package "@datadog/pprof@5" || { say "could not install @datadog/ppro
 export HEAPAGENT_TEST_NODE_MODULES="$HEAPAGENT_ROOT/.cache/npm/node_modules"
 jobs="$(nproc)"
 failed=()
+failed_logs=()
 
 # run_suite NAME DIR TARGETS CTEST_LABELS [cmake args...]
 #   TARGETS: "all" or a space-separated list; CTEST_LABELS: "" for every test,
@@ -46,7 +47,21 @@ run_suite() {
   say "$name: testing"
   local -a label_args=()
   [ -n "$labels" ] && label_args=(-L "$labels")
-  (cd "$dir" && ctest --output-on-failure -j "$jobs" "${label_args[@]}") || failed+=("$name")
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" "${label_args[@]}" 2>&1 | tee ctest.log; exit "${PIPESTATUS[0]}") ||
+    { failed+=("$name"); failed_logs+=("$dir/ctest.log"); }
+}
+
+# Repeats, at the very end, each failed test's own output from a suite's
+# ctest log, so that the tail of a long run names what failed and why.
+print_failures() {
+  local log="$1"
+  say "failures in ${log%/ctest.log}:"
+  awk '
+    /^ *[0-9]+\/[0-9]+ Test +#[0-9]+: / { show = ($0 ~ /\*\*\*|Failed|Timeout|Exception/); lines = 0 }
+    /^ +Start +[0-9]+: / { next }
+    /^The following tests FAILED:/ { show = 1; lines = -1000 }
+    show && lines++ < 80 { print }
+  ' "$log" >&2
 }
 
 run_suite "main" build all ""
@@ -62,6 +77,7 @@ CC=clang CXX=clang++ run_suite "fuzz" build-fuzz fuzzers fuzz -DHEAPAGENT_FUZZ=O
   -DHEAPAGENT_BUILD_AGENT=OFF -DHEAPAGENT_BUILD_BENCH=OFF
 
 if [ "${#failed[@]}" -gt 0 ]; then
+  for log in "${failed_logs[@]}"; do print_failures "$log"; done
   say "FAILED: ${failed[*]}"
   exit 1
 fi

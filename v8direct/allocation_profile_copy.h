@@ -61,6 +61,12 @@ struct IsolateHeapCopy {
   std::vector<CopiedNode> nodes;  // pre-order: nodes[0] is the root, parents before children
   std::vector<CopiedSample> samples;
   std::optional<int64_t> external_bytes;  // V8's external memory, as process.memoryUsage().external
+  // The isolate's heap at the read, as process.memoryUsage() reports it
+  // (heapUsed, heapTotal, arrayBuffers); array buffers only when node's
+  // allocator was recognised (v8_abi.h).
+  std::optional<uint64_t> heap_used_bytes;
+  std::optional<uint64_t> heap_total_bytes;
+  std::optional<uint64_t> array_buffer_bytes;
   int64_t read_nanos = 0;  // time the read took on the isolate's thread
   int64_t v8_nanos = 0;    // of which V8 spent building its AllocationProfile
   int64_t read_cpu_nanos = 0;  // CPU time of the read (wall time suffers on a loaded host)

@@ -1,8 +1,9 @@
 // The bootstrap: a few lines of JS that node preloads on every thread it
 // starts JS on (`--require`, added to the NODE_OPTIONS value of node's one
-// start-up read, see cdp/inspector_hooks.h), and that load libheapagent.so
-// into that isolate as a Node-API module (napi_entry.cc) - the only way for
-// the agent to run code once on each isolate's own thread.
+// start-up read, see cdp/inspector_hooks.h), and that load the agent's
+// libheapagent_extensions.so into that isolate as a Node-API module
+// (napi_entry.cc) - the only way for the agent to run code once on each
+// isolate's own thread.
 //
 // It leaves no trace the app can see: it removes its own require.cache entry
 // and resolution-cache entry, creates no global, prints nothing, requires
@@ -44,7 +45,8 @@ std::optional<std::string> PrivateBootstrapDirectory(const char* xdg_runtime_dir
 std::optional<std::string> InstallBootstrap(const std::string& directory, std::string_view library_path,
                                             std::string* problem);
 
-// Absolute, resolved path of the loaded libheapagent.so (dladdr), or "".
+// Absolute, resolved path of the object this code is linked into
+// (libheapagent_extensions.so, via dladdr), or "".
 std::string OwnLibraryPath();
 
 }  // namespace heapagent::v8direct

@@ -1,6 +1,5 @@
 #include "v8direct/isolate_registry.h"
 
-#include "sampling/agent_work_scope.h"
 #include "v8direct/jit_code_events.h"
 #include "v8direct/sampler_tree_reader.h"
 
@@ -41,6 +40,27 @@ int64_t ThreadCpuNanos() {
   timespec now{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
   return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+}
+
+// process.memoryUsage().arrayBuffers of the isolate: the byte counter of
+// node's own ArrayBuffer allocator, read only once its vtable shows it is
+// node's NodeArrayBufferAllocator (see v8_abi.h). A relaxed atomic load.
+std::optional<uint64_t> ReadArrayBufferBytes(const V8Api& api, V8Isolate* isolate, int node_major) {
+  const std::optional<size_t> offset = ArrayBufferUsageOffset(node_major);
+  if (!offset || api.isolate_get_array_buffer_allocator == nullptr ||
+      api.node_array_buffer_allocator_allocate == nullptr || api.node_array_buffer_allocator_free == nullptr) {
+    return std::nullopt;
+  }
+  const void* allocator = api.isolate_get_array_buffer_allocator(isolate);
+  if (allocator == nullptr) return std::nullopt;
+  const void* const* vtable = *static_cast<const void* const* const*>(allocator);
+  if (vtable[kAllocatorAllocateSlot] != api.node_array_buffer_allocator_allocate ||
+      vtable[kAllocatorFreeSlot] != api.node_array_buffer_allocator_free) {
+    return std::nullopt;
+  }
+  const auto* usage =
+      reinterpret_cast<const std::atomic<size_t>*>(static_cast<const char*>(allocator) + *offset);
+  return usage->load(std::memory_order_relaxed);
 }
 
 int64_t NanosSince(std::chrono::steady_clock::time_point start) {
@@ -91,6 +111,7 @@ void IsolateRegistry::Configure(const V8Api& api, const RegistrySettings& settin
   std::lock_guard lock(mutex_);
   api_ = api;
   settings_ = settings;
+  SetJitCodeHooks(settings.hooks);
 }
 
 void IsolateRegistry::AddProblem(std::string problem) {
@@ -112,7 +133,7 @@ std::shared_ptr<IsolateRegistry::Entry> IsolateRegistry::Find(uint64_t key) {
 }
 
 bool IsolateRegistry::RegisterCurrentIsolate(int64_t thread_id, int node_major) {
-  AgentWorkScope unsampled;  // on the isolate's thread, for the agent
+  std::optional<ScopedAgentWork> unsampled;  // on the isolate's thread, for the agent
   std::optional<V8Api> api;
   RegistrySettings settings;
   {
@@ -121,6 +142,7 @@ bool IsolateRegistry::RegisterCurrentIsolate(int64_t thread_id, int node_major) 
     settings = settings_;
   }
   if (!api) return false;  // direct mode was not prepared: an app loading the library itself
+  unsampled.emplace(settings.hooks);
   if (node_major != settings.node_major) {
     AddProblem("node reports major version " + std::to_string(node_major) + " but its V8 is node " +
                std::to_string(settings.node_major) + "'s; this isolate's JS heap is not profiled");
@@ -170,7 +192,7 @@ bool IsolateRegistry::RegisterCurrentIsolate(int64_t thread_id, int node_major) 
     entry->tree_reader = std::make_unique<SamplerTreeReader>(*layout);
     entry->tree_state = Entry::TreeState::kUnproved;
   }
-  if (settings.name_js_frames) StartJitCodeEvents(*api, isolate);
+  StartJitCodeEvents(*api, isolate);
   api->node_add_environment_cleanup_hook(isolate, &IsolateRegistry::OnEnvironmentCleanup, KeyAsPointer(entry->key));
   if (entry->is_main) api->node_at_exit(environment, &IsolateRegistry::OnMainAtExit, KeyAsPointer(entry->key));
   return true;
@@ -179,7 +201,7 @@ bool IsolateRegistry::RegisterCurrentIsolate(int64_t thread_id, int node_major) 
 void IsolateRegistry::Read(Entry& entry, bool is_final) {
   // On the isolate's thread, inside a node interrupt, AtExit or cleanup hook.
   if (entry.disabled) return;
-  AgentWorkScope unsampled;
+  ScopedAgentWork unsampled(settings_.hooks);
   const V8Api& api = *api_;  // set before any isolate registered, never changed
   if (api.isolate_get_current() != entry.isolate) {
     entry.disabled = true;
@@ -224,6 +246,9 @@ void IsolateRegistry::Read(Entry& entry, bool is_final) {
     size_t statistics[kHeapStatisticsWords] = {};
     api.isolate_get_heap_statistics(entry.isolate, statistics);
     copy->external_bytes = static_cast<int64_t>(statistics[kHeapStatisticsExternalMemoryWord]);
+    copy->heap_used_bytes = statistics[kHeapStatisticsUsedHeapSizeWord];
+    copy->heap_total_bytes = statistics[kHeapStatisticsTotalHeapSizeWord];
+    copy->array_buffer_bytes = ReadArrayBufferBytes(api, entry.isolate, settings_.node_major);
   } else if (!problem.empty()) {
     // Distrust everything after one implausible read: stop, never read again.
     entry.disabled = true;
@@ -361,7 +386,7 @@ void IsolateRegistry::OnEnvironmentCleanup(void* key) {
   // Stopped while the isolate is whole, so that no sampled object's weak
   // callback runs into a half-torn-down sampler.
   if (entry->owns_sampler && !entry->disabled) registry.api_->stop_sampling(entry->profiler);
-  if (registry.settings_.name_js_frames) StopJitCodeEvents(*registry.api_, entry->isolate);
+  if (registry.settings_.hooks.wants_code_events()) StopJitCodeEvents(*registry.api_, entry->isolate);
   {
     std::lock_guard lock(registry.mutex_);
     entry->ended = true;

@@ -46,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "v8direct/agent_hooks.h"
 #include "v8direct/allocation_profile_copy.h"
 #include "v8direct/sampler_tree_reader.h"
 #include "v8direct/v8_abi.h"
@@ -56,8 +57,8 @@ struct RegistrySettings {
   uint64_t sampling_interval = 512 * 1024;  // bytes, V8's mean sampling interval
   int stack_depth = 128;                    // frames; CDP's fixed depth, so both paths see the same stacks
   int node_major = 0;                       // the node major the V8 version belongs to (known_runtimes.h)
-  bool name_js_frames = false;              // start V8's code events per isolate (jit_code_events.h)
-  bool read_tree = true;  // read V8's sampler tree in place once proved (sampler_tree_reader.h)
+  AgentHooks hooks;                         // agent work marking, V8's code events (agent_hooks.h)
+  bool read_tree = true;                    // read V8's sampler tree in place once proved (sampler_tree_reader.h)
 };
 
 // What one isolate has for the agent thread at one collection.

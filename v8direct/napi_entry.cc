@@ -1,6 +1,7 @@
-// The Node-API module entry point of libheapagent.so: node calls it on the
-// thread of each isolate whose bootstrap (bootstrap_file.h) loads the library
-// with process.dlopen, and it registers that isolate (isolate_registry.h).
+// The Node-API module entry point of libheapagent_extensions.so (see
+// agent/extensions.h): node calls it on the thread of each isolate whose
+// bootstrap (bootstrap_file.h) loads the library with process.dlopen, and it
+// registers that isolate (isolate_registry.h).
 //
 // Node-API is used only for this door in and for two reads: the node version
 // (napi_get_node_version) and the `threadId` the bootstrap put on the exports

@@ -46,7 +46,23 @@ std::optional<V8Api> ResolveV8Api(std::string* missing) {
     if (missing != nullptr) *missing = first_missing;
     return std::nullopt;
   }
+  // Optional: only the array-buffer figure of the heap summary needs them.
+  Find(api.isolate_get_array_buffer_allocator, "_ZN2v87Isolate23GetArrayBufferAllocatorEv", nullptr);
+  api.node_array_buffer_allocator_allocate = dlsym(RTLD_DEFAULT, "_ZN4node24NodeArrayBufferAllocator8AllocateEm");
+  api.node_array_buffer_allocator_free = dlsym(RTLD_DEFAULT, "_ZN4node24NodeArrayBufferAllocator4FreeEPvm");
   return api;
+}
+
+std::optional<size_t> ArrayBufferUsageOffset(int node_major) {
+  switch (node_major) {
+    case 20:
+    case 22:
+      return 16;
+    case 24:
+      return 8;
+    default:
+      return std::nullopt;
+  }
 }
 
 }  // namespace heapagent::v8direct

@@ -22,7 +22,10 @@
 // - v8::String::Utf8Length / WriteUtf8 exist in all three (deprecated, not
 //   removed, in 13.6), with WriteOptions NO_NULL_TERMINATION = 2 and
 //   REPLACE_INVALID_UTF8 = 8;
-// - v8::HeapStatistics: external_memory_ is the 8th size_t (offset 56);
+// - v8::HeapStatistics: size_t fields total_heap_size_ (word 0),
+//   used_heap_size_ (word 4), external_memory_ (word 7);
+// - v8::ArrayBuffer::Allocator's virtual functions: the destructors (slots
+//   0, 1), Allocate (2), AllocateUninitialized (3), Free (4);
 // - node::RequestInterrupt, AtExit, AddEnvironmentCleanupHook and
 //   GetCurrentEnvironment have the same signatures.
 // std::vector members are read as their three pointers (begin, end, end of
@@ -113,9 +116,24 @@ inline constexpr int kWriteUtf8NoNullTermination = 2;
 inline constexpr int kWriteUtf8ReplaceInvalid = 8;
 // v8::HeapProfiler::SamplingFlags: no flag = no forced GC per read.
 inline constexpr int kSamplingNoFlags = 0;
-// v8::HeapStatistics as an array of words; external_memory_ is word 7.
+// v8::HeapStatistics as an array of words.
 inline constexpr size_t kHeapStatisticsWords = 32;
-inline constexpr size_t kHeapStatisticsExternalMemoryWord = 7;
+inline constexpr size_t kHeapStatisticsTotalHeapSizeWord = 0;  // process.memoryUsage().heapTotal
+inline constexpr size_t kHeapStatisticsUsedHeapSizeWord = 4;   // .heapUsed
+inline constexpr size_t kHeapStatisticsExternalMemoryWord = 7;  // .external
+
+// node::NodeArrayBufferAllocator, the allocator node gives every isolate:
+// its std::atomic<size_t> total_mem_usage_ is process.memoryUsage()
+// .arrayBuffers. Byte offset of that field: 16 on node 20 and 22 (after the
+// vtable pointer and uint32_t zero_fill_field_), 8 on node 24 (which dropped
+// zero_fill_field_). Read from each binary's NodeArrayBufferAllocator::
+// Allocate, whose `lock add %size, OFFSET(%this)` updates it (node 20.20,
+// 22.23, 24.21). nullopt: unknown for that node.
+std::optional<size_t> ArrayBufferUsageOffset(int node_major);
+// Vtable slots of v8::ArrayBuffer::Allocator used to recognise node's own
+// allocator before reading it (a debugging allocator overrides them).
+inline constexpr size_t kAllocatorAllocateSlot = 2;
+inline constexpr size_t kAllocatorFreeSlot = 4;
 
 // v8::JitCodeEvent (v8-callbacks.h), the same in V8 11.3, 12.4 and 13.6.
 struct V8JitCodeEvent {
@@ -170,6 +188,13 @@ struct V8Api {
   // Optional (null if absent): naming JS frames in native stacks needs it,
   // the JS heap path does not.
   void (*isolate_set_jit_code_event_handler)(V8Isolate*, int options, V8JitCodeEventHandler handler);
+
+  // Optional (null when node does not export them; then array-buffer bytes
+  // are unknown): v8::Isolate::GetArrayBufferAllocator() and the addresses
+  // of node::NodeArrayBufferAllocator::Allocate and ::Free.
+  const void* (*isolate_get_array_buffer_allocator)(V8Isolate*);
+  const void* node_array_buffer_allocator_allocate;
+  const void* node_array_buffer_allocator_free;
 };
 
 // Every entry point, or nullopt with the name of the first one missing in

@@ -49,6 +49,32 @@ TEST(StackFramesTest, ResolvesKindsInlinedFramesAndBareAddresses) {
   EXPECT_EQ(resolver.LeafFirst(profile.samples[2])[0].kind, FrameKind::kPlaceholder);
 }
 
+TEST(StackFramesTest, JsFramesOfNativeStacksAreJs) {
+  // The agent's mixed stacks: JS frames carry the "[js]" mapping, and
+  // "[unknown]" (an address nothing named) is no symbol.
+  pprof::ProfileBuilder b;
+  b.AddSampleType("inuse_space", "bytes");
+  const uint64_t node = b.AddMapping({.memory_start = 0x1000, .memory_limit = 0x9000, .filename = "/usr/bin/node",
+                                      .has_functions = true});
+  const uint64_t js = b.AddMapping({.filename = "[js]", .has_functions = true});
+  const pprof::LineInfo native_line{b.InternFunction("node::Buffer::New", "_ZN4node6Buffer3NewE", ""), 0, 0};
+  const pprof::LineInfo js_line{b.InternFunction("compressReport", "compressReport", "/srv/report.js"), 12, 29};
+  const pprof::LineInfo unknown_line{b.InternFunction("[unknown]", "", ""), 0, 0};
+  const std::vector<uint64_t> stack = {b.InternLocation(node, 0x2000, {&native_line, 1}),
+                                       b.InternLocation(0, 0x7f0000001000, {&unknown_line, 1}),
+                                       b.InternLocation(js, 0x7f0000002000, {&js_line, 1})};
+  b.AddSample(stack, std::vector<int64_t>{4096});
+  std::string error;
+  const pprof::ProfileData profile = *pprof::DecodeProfile(b.Encode(), &error);
+  StackResolver resolver(profile);
+  const std::vector<Frame> frames = resolver.LeafFirst(profile.samples[0]);
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_EQ(frames[0].kind, FrameKind::kNative);
+  EXPECT_FALSE(frames[1].symbolized);
+  EXPECT_EQ(frames[2].kind, FrameKind::kJs);
+  EXPECT_EQ(frames[2].Describe(), "compressReport (/srv/report.js:12)");
+}
+
 TEST(CallTreeTest, MergesFromTheRoot) {
   const pprof::ProfileData profile = MixedProfile();
   StackResolver resolver(profile);

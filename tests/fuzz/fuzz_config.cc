@@ -48,7 +48,10 @@ constexpr const char* kVariables[] = {
     "HEAPAGENT_TAGS",        "DD_TAGS",          "HEAPAGENT_PYROSCOPE_URL", "HEAPAGENT_PYROSCOPE_USER",
     "HEAPAGENT_PYROSCOPE_PASSWORD", "HEAPAGENT_PYROSCOPE_TOKEN", "HEAPAGENT_PYROSCOPE_TENANT",
     "HEAPAGENT_DATADOG",     "DD_TRACE_AGENT_URL", "DD_AGENT_HOST",       "DD_TRACE_AGENT_PORT",
-    "HEAPAGENT_UPLOAD_QUEUE_BYTES", "HEAPAGENT_UPLOAD_TIMEOUT"};
+    "HEAPAGENT_UPLOAD_QUEUE_BYTES", "HEAPAGENT_UPLOAD_TIMEOUT", "HEAPAGENT_ALLOCATOR", "HEAPAGENT_NATIVE_JS_FRAMES",
+    "HEAPAGENT_DOGSTATSD", "HEAPAGENT_SUMMARY_MAX_BYTES", "DD_DOGSTATSD_URL", "DD_DOGSTATSD_PORT",
+    "DD_RUNTIME_METRICS_ENABLED", "DD_RUNTIME_METRICS_RUNTIME_ID_ENABLED", "DD_DOGSTATSD_HOST",
+    "DD_DOGSTATSD_HOSTNAME", "HEAPAGENT_NATIVE_JS_INTERPRETED"};
 constexpr std::size_t kVariableCount = std::size(kVariables);
 
 std::string Lower(std::string_view text) {
@@ -262,9 +265,31 @@ void CheckConfig(const std::map<std::string, std::string>& environment) {
     const auto parsed = ParseInteger(*value);
     expectations.push_back({"DD_TRACE_AGENT_PORT", parsed && *parsed >= 1 && *parsed <= 65535});
   }
-  // URL-like values: accepted or exactly one problem line, checked below;
-  // whether they are accepted is the validators' business.
-  for (const char* name : {"HEAPAGENT_PYROSCOPE_URL", "DD_TRACE_AGENT_URL", "DD_AGENT_HOST"}) {
+  // Booleans and sizes of the newer variables, exactly.
+  for (const char* name : {"HEAPAGENT_NATIVE_JS_FRAMES", "HEAPAGENT_NATIVE_JS_INTERPRETED", "DD_RUNTIME_METRICS_ENABLED",
+                           "DD_RUNTIME_METRICS_RUNTIME_ID_ENABLED"}) {
+    if (const auto value = value_of(name)) expectations.push_back({name, ParseBoolean(*value).has_value()});
+  }
+  if (const auto value = value_of("HEAPAGENT_NATIVE_JS_FRAMES")) {
+    if (const auto parsed = ParseBoolean(*value)) FUZZ_CHECK(config.native_js_frames == *parsed);
+  }
+  if (const auto value = value_of("HEAPAGENT_DOGSTATSD")) {
+    expectations.push_back({"HEAPAGENT_DOGSTATSD", ParseBoolean(*value).has_value() || *value == "auto"});
+  }
+  if (const auto value = value_of("HEAPAGENT_SUMMARY_MAX_BYTES")) {
+    const auto parsed = ParseByteSize(*value);
+    const bool ok = parsed && *parsed >= (uint64_t{16} << 10) && *parsed <= (uint64_t{1} << 30);
+    expectations.push_back({"HEAPAGENT_SUMMARY_MAX_BYTES", ok});
+    FUZZ_CHECK(config.summary_max_bytes == (ok ? *parsed : defaults.summary_max_bytes));
+  }
+  if (const auto value = value_of("DD_DOGSTATSD_PORT")) {
+    const auto parsed = ParseInteger(*value);
+    expectations.push_back({"DD_DOGSTATSD_PORT", parsed && *parsed >= 1 && *parsed <= 65535});
+  }
+  // URL-like and named-choice values: accepted or exactly one problem line,
+  // checked below; whether they are accepted is the validators' business.
+  for (const char* name : {"HEAPAGENT_PYROSCOPE_URL", "DD_TRACE_AGENT_URL", "DD_AGENT_HOST", "DD_DOGSTATSD_URL",
+                           "DD_DOGSTATSD_HOST", "DD_DOGSTATSD_HOSTNAME", "HEAPAGENT_ALLOCATOR"}) {
     if (!value_of(name)) continue;
     const std::string prefix = std::string(name) + "=";
     bool mentioned = false;

@@ -29,6 +29,15 @@ def node_script(name):
     return os.path.join(NODE_DIR, name)
 
 
+def source_line(script, text):
+    """1-based line of the first line containing `text` in a node test script."""
+    with open(node_script(script)) as source:
+        for number, line in enumerate(source, 1):
+            if text in line:
+                return number
+    raise AssertionError(f"{text!r} not in {script}")
+
+
 def run(command, env=None, cwd=None, preload=True, timeout=120):
     """Runs `command`; returns CompletedProcess with text stdout/stderr."""
     full_env = dict(_CLEAN_ENV)

@@ -10,7 +10,7 @@ import unittest
 
 import harness
 from harness import (MIB, AgentTestCase, cumulative, go_pprof, node_binaries, node_script, profiles, program,
-                     summary, value_index)
+                     source_line, summary, value_index)
 
 # These tests are about the inspector (CDP) path; test_js_direct.py covers
 # the in-process path that HEAPAGENT_JS_MODE=auto prefers on known nodes.
@@ -24,14 +24,6 @@ def run(command, env=None, **kwargs):
 # samples: its estimate is within ±4% (one standard deviation).
 FAST = {"HEAPAGENT_PERIOD": "0.5", "HEAPAGENT_JS_INTERVAL": "4096"}
 
-
-def source_line(script, text):
-    """1-based line of the first line containing `text` in a test script."""
-    with open(node_script(script)) as source:
-        for number, line in enumerate(source, 1):
-            if text in line:
-                return number
-    raise AssertionError(f"{text!r} not in {script}")
 
 
 def stacks_with(profile, function):
@@ -116,7 +108,7 @@ class JsExitTest(AgentTestCase):
                     output = os.path.join(self.directory, f"{major}-{mode}")
                     bare = run([node, node_script("js_exit_modes.js"), mode], preload=False)
                     agent, lag = self.run_timing_exit([node, node_script("js_exit_modes.js"), mode],
-                                                      {**FAST, "HEAPAGENT_PERIOD": "60", "HEAPAGENT_OUTPUT_DIR": output})
+                                                      {**FAST, "HEAPAGENT_OUTPUT_DIR": output})
                     self.assertEqual(bare.returncode, code)
                     self.assertEqual(agent.returncode, code)
                     self.assertEqual(agent.stdout, bare.stdout)

@@ -7,19 +7,13 @@ import os
 import re
 import unittest
 
-from harness import MIB, AgentTestCase, cumulative, node_binaries, node_script, profiles, run, summary, value_index
+from harness import (MIB, AgentTestCase, cumulative, node_binaries, node_script, profiles, run, source_line, summary,
+                     value_index)
 
 # Small interval: the retained sets below get hundreds of samples each.
 FAST = {"HEAPAGENT_PERIOD": "0.5", "HEAPAGENT_JS_INTERVAL": "16384"}
 KNOWN_MAJORS = {"20", "22", "24"}
 
-
-def source_line(script, text):
-    with open(node_script(script)) as source:
-        for number, line in enumerate(source, 1):
-            if text in line:
-                return number
-    raise AssertionError(f"{text!r} not in {script}")
 
 
 def thread_names(profile):

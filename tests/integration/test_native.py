@@ -235,6 +235,20 @@ class ProcessScopeTest(AgentTestCase):
         self.assertOk(result)
         self.assertEqual(len(profiles(self.output)), 1)
 
+    def test_the_extensions_are_loaded_only_where_needed(self):
+        # A native program with no backend configured never maps the JS heap
+        # and upload code (libheapagent_extensions.so); node does.
+        extensions = "libheapagent_extensions.so"
+        native = run(["cat", "/proc/self/maps"], env={"HEAPAGENT_PROCESS": "cat", "HEAPAGENT_OUTPUT_DIR": self.output})
+        self.assertOk(native)
+        self.assertIn("libheapagent.so", native.stdout)
+        self.assertNotIn(extensions, native.stdout)
+        self.assertEqual(len(profiles(self.output)), 1)
+        in_node = run(["node", "-e", "process.stdout.write(require('fs').readFileSync('/proc/self/maps', 'utf8'))"],
+                      env={"HEAPAGENT_OUTPUT_DIR": self.output})
+        self.assertOk(in_node)
+        self.assertIn(extensions, in_node.stdout)
+
     def test_disabled_agent_does_nothing(self):
         result = run(["node", node_script("exit_modes.js"), "natural"],
                      env={"HEAPAGENT_ENABLED": "0", "HEAPAGENT_OUTPUT_DIR": self.output})
@@ -278,6 +292,21 @@ class HostSafetyTest(AgentTestCase):
         self.assertEqual(len(agent_lines), 1, result.stderr)
         self.assertIn("cannot write profiles", agent_lines[0])
 
+    def test_missing_extensions_give_one_line_and_native_profiling_goes_on(self):
+        # libheapagent.so copied alone: the JS heap and uploads are off, the
+        # native heap is still profiled, the app does not notice.
+        lonely = os.path.join(self.directory, "libheapagent.so")
+        shutil.copy(LIBRARY, lonely)
+        bare = run(["node", node_script("exit_modes.js"), "exitcode"], preload=False)
+        result = run(["node", node_script("exit_modes.js"), "exitcode"],
+                     env={"LD_PRELOAD": lonely, "HEAPAGENT_OUTPUT_DIR": self.output})
+        self.assertEqual((result.returncode, result.stdout), (3, bare.stdout))
+        agent_lines = [l for l in result.stderr.splitlines() if l.startswith("heapagent:")]
+        self.assertEqual(len(agent_lines), 1, result.stderr)
+        self.assertIn("libheapagent_extensions.so", agent_lines[0])
+        self.assertEqual(len(profiles(self.output)), 1)
+        self.assertEqual(profiles(self.output, kind="js"), [])
+
     def test_output_is_untouched_by_default(self):
         for mode in ["natural", "throw"]:
             with self.subTest(mode=mode):
@@ -297,7 +326,10 @@ class FilesTest(AgentTestCase):
         native = [n for n in names if "-native-" in n]
         self.assertEqual(len(native), 3, names)
         self.assertLessEqual(len([n for n in names if "-js-" in n]), 3, names)
-        self.assertEqual(len(names), len(native) + len([n for n in names if "-js-" in n]), names)
+        # Besides them only the heap summary, one bounded file per process.
+        summaries = [n for n in names if n.endswith("-summary.jsonl")]
+        self.assertEqual(len(summaries), 1, names)
+        self.assertEqual(len(names), len(native) + len([n for n in names if "-js-" in n]) + 1, names)
         sequences = [int(re.search(r"-native-(\d+)\.pb\.gz$", n).group(1)) for n in native]
         self.assertGreaterEqual(sequences[0], 4)
         self.assertEqual(sequences, list(range(sequences[0], sequences[0] + 3)))

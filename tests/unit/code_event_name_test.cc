@@ -9,7 +9,8 @@ namespace {
 
 TEST(CodeEventNameTest, JsFunctionInEveryTier) {
   for (const char* name : {"JS:~gzipLeak /srv/app/zip.js:12:18", "JS:*gzipLeak /srv/app/zip.js:12:18",
-                           "JS:^gzipLeak /srv/app/zip.js:12:18", "JS:+gzipLeak /srv/app/zip.js:12:18"}) {
+                           "JS:^gzipLeak /srv/app/zip.js:12:18", "JS:+gzipLeak /srv/app/zip.js:12:18",
+                           "JS:+'gzipLeak /srv/app/zip.js:12:18", "JS:*'gzipLeak /srv/app/zip.js:12:18"}) {
     const CodeEventName parsed = ParseCodeEventName(name);
     EXPECT_EQ(parsed.kind, CodeEventNameKind::kJsFunction) << name;
     EXPECT_EQ(parsed.function, "gzipLeak") << name;

@@ -131,7 +131,10 @@ TEST(ParseConfigTest, EmptyValuesCountAsUnset) {
                            "HEAPAGENT_VERSION", "DD_VERSION", "HEAPAGENT_TAGS", "DD_TAGS", "HEAPAGENT_PYROSCOPE_URL",
                            "HEAPAGENT_PYROSCOPE_USER", "HEAPAGENT_PYROSCOPE_PASSWORD", "HEAPAGENT_PYROSCOPE_TOKEN",
                            "HEAPAGENT_PYROSCOPE_TENANT", "HEAPAGENT_DATADOG", "DD_TRACE_AGENT_URL", "DD_AGENT_HOST",
-                           "DD_TRACE_AGENT_PORT", "HEAPAGENT_UPLOAD_QUEUE_BYTES", "HEAPAGENT_UPLOAD_TIMEOUT"}) {
+                           "DD_TRACE_AGENT_PORT", "HEAPAGENT_UPLOAD_QUEUE_BYTES", "HEAPAGENT_UPLOAD_TIMEOUT",
+                           "HEAPAGENT_SUMMARY_MAX_BYTES", "DD_RUNTIME_METRICS_ENABLED", "DD_DOGSTATSD_URL",
+                           "DD_DOGSTATSD_HOST", "DD_DOGSTATSD_HOSTNAME", "DD_DOGSTATSD_PORT",
+                           "DD_RUNTIME_METRICS_RUNTIME_ID_ENABLED", "HEAPAGENT_DOGSTATSD"}) {
     environment[name] = "";
   }
   const Parsed parsed = Parse(environment);
@@ -144,7 +147,9 @@ TEST(ParseConfigTest, ReadsOnlyItsOwnVariables) {
   for (const std::string& name : parsed.names_read) {
     EXPECT_TRUE(name.rfind("HEAPAGENT_", 0) == 0 || name == "DD_SERVICE" || name == "DD_ENV" ||
                 name == "DD_VERSION" || name == "DD_TAGS" || name == "DD_TRACE_AGENT_URL" || name == "DD_AGENT_HOST" ||
-                name == "DD_TRACE_AGENT_PORT")
+                name == "DD_TRACE_AGENT_PORT" || name == "DD_RUNTIME_METRICS_ENABLED" ||
+                name == "DD_RUNTIME_METRICS_RUNTIME_ID_ENABLED" || name == "DD_DOGSTATSD_URL" ||
+                name == "DD_DOGSTATSD_HOST" || name == "DD_DOGSTATSD_HOSTNAME" || name == "DD_DOGSTATSD_PORT")
         << name;
   }
   // Every documented variable is looked up.
@@ -156,7 +161,10 @@ TEST(ParseConfigTest, ReadsOnlyItsOwnVariables) {
                            "HEAPAGENT_VERSION", "DD_VERSION", "HEAPAGENT_TAGS", "DD_TAGS", "HEAPAGENT_PYROSCOPE_URL",
                            "HEAPAGENT_PYROSCOPE_USER", "HEAPAGENT_PYROSCOPE_PASSWORD", "HEAPAGENT_PYROSCOPE_TOKEN",
                            "HEAPAGENT_PYROSCOPE_TENANT", "HEAPAGENT_DATADOG", "DD_TRACE_AGENT_URL", "DD_AGENT_HOST",
-                           "DD_TRACE_AGENT_PORT", "HEAPAGENT_UPLOAD_QUEUE_BYTES", "HEAPAGENT_UPLOAD_TIMEOUT"}) {
+                           "DD_TRACE_AGENT_PORT", "HEAPAGENT_UPLOAD_QUEUE_BYTES", "HEAPAGENT_UPLOAD_TIMEOUT",
+                           "HEAPAGENT_SUMMARY_MAX_BYTES", "DD_RUNTIME_METRICS_ENABLED", "DD_DOGSTATSD_URL",
+                           "DD_DOGSTATSD_HOST", "DD_DOGSTATSD_HOSTNAME", "DD_DOGSTATSD_PORT",
+                           "DD_RUNTIME_METRICS_RUNTIME_ID_ENABLED", "HEAPAGENT_DOGSTATSD"}) {
     EXPECT_TRUE(parsed.names_read.contains(name)) << name;
   }
 }

@@ -224,6 +224,58 @@ TEST(LiveAllocationTableTest, FullShardRefusesInsertsAndCountsDrops) {
   EXPECT_EQ(table.dropped(), 2u);
 }
 
+TEST(LiveAllocationTableTest, AShardGrowsToItsMaximumKeepingEveryEntry) {
+  // From 8 slots to 512 in six doublings, each a rehash under the shard lock.
+  constexpr std::size_t kSlots = 512;
+  LiveAllocationTable table(kSlots, 8);
+  const std::size_t limit = ShardLimit(kSlots);
+  const std::vector<uintptr_t> same_shard =
+      AddressesWhere(limit + 1, [](uintptr_t address) { return ShardOf(address) == 42; });
+  for (std::size_t i = 0; i < limit; ++i) {
+    ASSERT_TRUE(table.Insert(same_shard[i], i + 1, static_cast<uint32_t>(i))) << i;
+    // What is already there survives every rehash.
+    if ((i & (i + 1)) == 0) {
+      const auto contents = Contents(table);
+      ASSERT_EQ(contents.size(), i + 1);
+      for (std::size_t j = 0; j <= i; ++j) ASSERT_TRUE(contents.contains(same_shard[j])) << j << " after " << i;
+    }
+  }
+  EXPECT_EQ(table.dropped(), 0u);
+  EXPECT_FALSE(table.Insert(same_shard[limit], 1, 1)) << "grew past its maximum";
+  EXPECT_EQ(table.dropped(), 1u);
+  for (std::size_t i = 0; i < limit; ++i) {
+    const auto removed = table.Remove(same_shard[i]);
+    ASSERT_TRUE(removed.has_value()) << i;
+    EXPECT_EQ(removed->size, i + 1);
+  }
+  EXPECT_EQ(table.size(), 0u);
+}
+
+TEST(LiveAllocationTableTest, MemoryFollowsTheLiveSetNotTheChurn) {
+  // The sampler's steady state: few samples live at a time, each at a new
+  // address. The table keeps to its initial arrays instead of spreading over
+  // its full capacity.
+  LiveAllocationTable table;
+  const std::size_t initial_bytes = table.bytes_in_use();
+  EXPECT_EQ(initial_bytes, LiveAllocationTable::kShards * 16 * sizeof(LiveAllocation));
+  std::vector<uintptr_t> live;
+  std::mt19937_64 generator(3);
+  for (int op = 0; op < 200'000; ++op) {
+    if (live.size() == 40) {
+      const std::size_t victim = generator() % live.size();
+      ASSERT_TRUE(table.Remove(live[victim]).has_value());
+      live[victim] = live.back();
+      live.pop_back();
+    }
+    const uintptr_t address = ((generator() & 0x0000'7fff'ffff'ffffull) | 1) << 4;
+    ASSERT_TRUE(table.Insert(address, 64, 1));
+    live.push_back(address);
+  }
+  EXPECT_LT(table.bytes_in_use(), 2 * initial_bytes);
+  EXPECT_LT(table.bytes_in_use() * 20, table.capacity() * sizeof(LiveAllocation));
+  EXPECT_EQ(table.dropped(), 0u);
+}
+
 TEST(LiveAllocationTableTest, ForEachVisitsExactlyTheLiveSet) {
   LiveAllocationTable table(256);
   std::map<uintptr_t, LiveAllocation> expected;
