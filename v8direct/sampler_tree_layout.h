@@ -27,7 +27,10 @@
 //   each tree node is that 32-byte base followed by the pair {key, value};
 // - std::unordered_map with a pointer key (hash not cached): buckets,
 //   bucket count, the list head's `next`, the size; each list node is
-//   {next, key, value}.
+//   {next, key, value}. std::hash of a pointer is its address, so a node's
+//   bucket is key % bucket count; bucket b holds the node *before* its
+//   first one (the list head's address for the bucket listed first), and a
+//   bucket's nodes follow each other in the list.
 #pragma once
 
 #include <cstddef>
@@ -64,9 +67,12 @@ inline constexpr size_t kRbParent = 8;
 inline constexpr size_t kRbLeft = 16;
 inline constexpr size_t kRbRight = 24;
 inline constexpr size_t kRbValue = 32;  // pair<const uint64_t, unique_ptr<...>>: key, then the pointer
+inline constexpr size_t kHashBuckets = 0;
+inline constexpr size_t kHashBucketCount = 8;
 inline constexpr size_t kHashListHead = 16;
 inline constexpr size_t kHashSize = 24;
-inline constexpr size_t kHashNodeMapped = 16;  // {next, key, mapped}
+inline constexpr size_t kHashNodeKey = 8;      // {next, key, mapped}
+inline constexpr size_t kHashNodeMapped = 16;
 
 // The layout of node `node_major`'s V8, or nullopt when unknown.
 std::optional<SamplerTreeLayout> SamplerTreeLayoutFor(int node_major);

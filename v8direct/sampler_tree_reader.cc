@@ -12,9 +12,9 @@ namespace heapagent::v8direct {
 namespace {
 
 constexpr size_t kMaxNameBytes = 64 * 1024;
-// A red-black tree of at most kMaxChildrenPerNode nodes is at most
-// 2*log2(n+1) ≈ 40 levels deep: climbing further means a broken tree.
-constexpr int kMaxRbClimb = 64;
+// libstdc++ never has more buckets than twice the elements it once held
+// (plus its smallest prime table step); more means a broken map.
+constexpr size_t kMaxSampleBuckets = 2 * kMaxCopiedSamples + 64;
 
 // Plain loads: only once the layout was proved.
 struct DirectMemory {
@@ -23,6 +23,10 @@ struct DirectMemory {
     std::memcpy(&value, reinterpret_cast<const void*>(address), sizeof(T));
     return true;
   }
+  // A hint, never a load: it cannot fault, and brings memory that is read a
+  // few steps later into the cache while this step waits for its own.
+  static constexpr bool kPrefetches = true;
+  void Prefetch(uintptr_t address) const { __builtin_prefetch(reinterpret_cast<const void*>(address)); }
 };
 
 // Loads that cannot fault: the kernel copies from this process's memory and
@@ -47,6 +51,8 @@ class CheckedMemory {
     std::memcpy(&value, block_ + (address - block_start_), sizeof(T));
     return true;
   }
+  static constexpr bool kPrefetches = false;
+  void Prefetch(uintptr_t) const {}
 
  private:
   pid_t self_ = getpid();
@@ -70,49 +76,6 @@ constexpr MemoryAccess AccessOf() {
 
 
 }  // namespace
-
-void SamplerTreeReader::AddressIndex::Reset(size_t expected) {
-  size_t capacity = 1024;
-  while (capacity < expected * 2) capacity *= 2;
-  slots_.assign(capacity, Slot{});
-  mask_ = capacity - 1;
-  shift_ = 64 - static_cast<unsigned>(std::countr_zero(capacity));
-  size_ = 0;
-}
-
-bool SamplerTreeReader::AddressIndex::Insert(uintptr_t address, int32_t index) {
-  if ((size_ + 1) * 2 > slots_.size()) Grow();
-  for (size_t i = Hash(address);; i = (i + 1) & mask_) {
-    if (slots_[i].address == 0) {
-      slots_[i] = {address, index};
-      ++size_;
-      return true;
-    }
-    if (slots_[i].address == address) return false;
-  }
-}
-
-int32_t SamplerTreeReader::AddressIndex::Find(uintptr_t address) const {
-  for (size_t i = Hash(address);; i = (i + 1) & mask_) {
-    if (slots_[i].address == address) return slots_[i].index;
-    if (slots_[i].address == 0) return -1;
-  }
-}
-
-size_t SamplerTreeReader::AddressIndex::Hash(uintptr_t address) const {
-  // Fibonacci hashing: the product's high bits mix every bit of the
-  // address (its low bits would repeat with malloc's regular spacing).
-  return static_cast<size_t>((uint64_t{address} * 0x9E3779B97F4A7C15ull) >> shift_);
-}
-
-void SamplerTreeReader::AddressIndex::Grow() {
-  std::vector<Slot> old;
-  old.swap(slots_);
-  Reset(old.size());
-  for (const Slot& slot : old) {
-    if (slot.address != 0) Insert(slot.address, slot.index);
-  }
-}
 
 bool SamplerTreeReader::ReadName(const char* name, MemoryAccess access, std::string& out) {
   out.clear();
@@ -182,14 +145,18 @@ bool SamplerTreeReader::Walk(const Memory& memory, uintptr_t heap_profiler, cons
     return fail("V8's sampler does not have the isolate, rate and depth the agent started it with");
   }
 
-  AddressIndex& index_of_address = index_of_address_;
-  index_of_address.Reset(out.nodes.capacity());
-  address_of_index_.clear();
+  id_of_address_.Reset(last_node_count_);
   stack_.clear();
-  stack_.push_back({sampler + l.sampler_root, -1, 0});
+  stack_.push_back({sampler + l.sampler_root, 0, -1, 0});
   while (!stack_.empty()) {
     const Pending pending = stack_.back();
     stack_.pop_back();
+    // The node popped a few steps from now: its fields span two cache lines.
+    if (stack_.size() >= kPrefetchDistance) {
+      const uintptr_t ahead = stack_[stack_.size() - kPrefetchDistance].node;
+      memory.Prefetch(ahead + l.node_children);
+      memory.Prefetch(ahead + l.node_id);
+    }
     if (out.nodes.size() >= max_nodes) {
       if (max_nodes >= kMaxCopiedNodes) return fail("V8's sampler tree has more nodes than the agent accepts");
       out.truncated = true;
@@ -206,8 +173,7 @@ bool SamplerTreeReader::Walk(const Memory& memory, uintptr_t heap_profiler, cons
       return fail("a node of V8's sampler tree is unreadable");
     }
     raw.name = reinterpret_cast<const char*>(name);
-    const uintptr_t expected_parent = pending.parent < 0 ? 0 : address_of_index_[static_cast<size_t>(pending.parent)];
-    if (parent != expected_parent || name == 0 || raw.node_id == 0 || raw.position < 0) {
+    if (parent != pending.parent_node || name == 0 || raw.node_id == 0 || raw.position < 0) {
       return fail("a node of V8's sampler tree does not hang from its parent");
     }
     if (pending.parent < 0) {
@@ -217,20 +183,25 @@ bool SamplerTreeReader::Walk(const Memory& memory, uintptr_t heap_profiler, cons
       }
     }
     const auto index = static_cast<int32_t>(out.nodes.size());
-    if (!index_of_address.Insert(node, index)) return fail("V8's sampler tree has a node twice");
+    if (!id_of_address_.Insert(node, raw.node_id)) return fail("V8's sampler tree has a node twice");
     out.nodes.push_back(raw);
-    address_of_index_.push_back(node);
 
-    // The children map, in order (as V8's own translation visits it).
+    // The children map, breadth first: in-order (V8's order) would follow
+    // one pointer after another, each a cache miss; a level's nodes are
+    // independent and prefetched ahead. Sibling order is not kept (nothing
+    // depends on it). Every map node must point back at the one it hangs
+    // from, and the map must hold exactly its size.
     const uintptr_t map = node + l.node_children;
     const uintptr_t header = map + kMapHeader;
     size_t count = 0;
+    uintptr_t top = 0;
     uintptr_t leftmost = 0;
-    if (!memory.Load(map + kMapSize, count) || !memory.Load(header + kRbLeft, leftmost) || count > kMaxChildrenPerNode) {
+    if (!memory.Load(map + kMapSize, count) || !memory.Load(header + kRbParent, top) ||
+        !memory.Load(header + kRbLeft, leftmost) || count > kMaxChildrenPerNode) {
       return fail("a node's children in V8's sampler tree are malformed");
     }
     if (count == 0) {
-      if (leftmost != header) return fail("a node's children in V8's sampler tree are malformed");
+      if (top != 0 || leftmost != header) return fail("a node's children in V8's sampler tree are malformed");
       continue;
     }
     if (pending.depth + 1 > kMaxCopiedDepth) return fail("V8's sampler tree is deeper than the agent accepts");
@@ -239,84 +210,156 @@ bool SamplerTreeReader::Walk(const Memory& memory, uintptr_t heap_profiler, cons
     const size_t visited_or_pending = out.nodes.size() + stack_.size();
     const size_t budget = max_nodes > visited_or_pending ? max_nodes - visited_or_pending : 0;
     bool cut = false;
-    uintptr_t x = leftmost;
-    for (size_t i = 0; i < count; ++i) {
+    map_nodes_.clear();
+    map_nodes_.push_back({top, header});
+    for (size_t i = 0; i < map_nodes_.size(); ++i) {
+      if (i + kPrefetchDistance < map_nodes_.size()) memory.Prefetch(map_nodes_[i + kPrefetchDistance].node);
       if (children_.size() >= budget) {
         cut = out.truncated = true;
         break;
       }
+      const MapNode at = map_nodes_[i];
+      uintptr_t up = 0;
+      uintptr_t left = 0;
+      uintptr_t right = 0;
       uintptr_t child = 0;
-      if (!PlausiblePointer(x) || x == header || !memory.Load(x + kRbValue + sizeof(uint64_t), child) ||
-          !PlausiblePointer(child)) {
+      if (!PlausiblePointer(at.node) || at.node == header || !memory.Load(at.node + kRbParent, up) ||
+          !memory.Load(at.node + kRbLeft, left) || !memory.Load(at.node + kRbRight, right) ||
+          !memory.Load(at.node + kRbValue + sizeof(uint64_t), child) || up != at.parent || !PlausiblePointer(child) ||
+          (left != 0 && left == right)) {
         return fail("a node's children in V8's sampler tree are malformed");
       }
       children_.push_back(child);
-      // In-order successor (libstdc++'s _Rb_tree_increment).
-      uintptr_t right = 0;
-      if (!memory.Load(x + kRbRight, right)) return fail("a node's children in V8's sampler tree are malformed");
-      if (right != 0) {
-        x = right;
-        for (int climb = 0;; ++climb) {
-          uintptr_t left = 0;
-          if (climb > kMaxRbClimb || !PlausiblePointer(x) || !memory.Load(x + kRbLeft, left)) {
-            return fail("a node's children in V8's sampler tree are malformed");
-          }
-          if (left == 0) break;
-          x = left;
-        }
-      } else {
-        uintptr_t up = 0;
-        if (!memory.Load(x + kRbParent, up)) return fail("a node's children in V8's sampler tree are malformed");
-        for (int climb = 0;; ++climb) {
-          uintptr_t up_right = 0;
-          if (climb > kMaxRbClimb || !PlausiblePointer(up) || !memory.Load(up + kRbRight, up_right)) {
-            return fail("a node's children in V8's sampler tree are malformed");
-          }
-          if (x != up_right) break;
-          x = up;
-          if (!memory.Load(x + kRbParent, up)) return fail("a node's children in V8's sampler tree are malformed");
-        }
-        uintptr_t x_right = 0;
-        if (!memory.Load(x + kRbRight, x_right)) return fail("a node's children in V8's sampler tree are malformed");
-        if (x_right != up) x = up;
+      for (const uintptr_t below : {left, right}) {
+        if (below == 0) continue;
+        if (map_nodes_.size() >= count) return fail("a node's children in V8's sampler tree do not match their count");
+        map_nodes_.push_back({below, at.node});
       }
     }
-    if (!cut && x != header) return fail("a node's children in V8's sampler tree do not match their count");
-    for (size_t i = children_.size(); i-- > 0;) stack_.push_back({children_[i], index, pending.depth + 1});
+    if (!cut && map_nodes_.size() != count) {
+      return fail("a node's children in V8's sampler tree do not match their count");
+    }
+    for (size_t i = children_.size(); i-- > 0;) stack_.push_back({children_[i], node, index, pending.depth + 1});
   }
 
-  // Live samples, in V8's list order (as BuildSamples gives them).
+  return WalkSamples(memory, sampler, rate, max_samples, out, problem);
+}
+
+// V8's samples map is one singly linked list: walked in list order, each
+// node's address is in the node before, so every step waits for a cache
+// miss (~27k of them for a 9k-node profile, most of a read). Walked bucket
+// by bucket instead, its chains are short and independent: each pass below
+// goes over a plain vector and prefetches a few entries ahead, so many
+// misses are in flight at once. The samples come out in bucket order, not
+// V8's list order (nothing depends on their order). Every node seen must be
+// in the bucket it hangs from, with its key and value the same Sample, and
+// all buckets together must hold exactly the map's size.
+template <typename Memory>
+bool SamplerTreeReader::WalkSamples(const Memory& memory, uintptr_t sampler, uint64_t rate, size_t max_samples,
+                                    RawTree& out, std::string* problem) {
+  const SamplerTreeLayout& l = layout_;
+  const auto fail = [problem](const char* why) {
+    *problem = why;
+    return false;
+  };
   const uintptr_t samples = sampler + l.sampler_samples;
-  uintptr_t entry = 0;
+  uintptr_t buckets = 0;
+  size_t bucket_count = 0;
   size_t sample_count = 0;
-  if (!memory.Load(samples + kHashListHead, entry) || !memory.Load(samples + kHashSize, sample_count) ||
-      sample_count > kMaxCopiedSamples) {
+  if (!memory.Load(samples + kHashBuckets, buckets) || !memory.Load(samples + kHashBucketCount, bucket_count) ||
+      !memory.Load(samples + kHashSize, sample_count) || !PlausiblePointer(buckets) || bucket_count == 0 ||
+      bucket_count > kMaxSampleBuckets || sample_count > kMaxCopiedSamples) {
     return fail("V8's list of samples is malformed");
   }
-  out.samples.reserve(std::min(sample_count, max_samples));
-  size_t walked = 0;
-  uint64_t last_size = 0;
-  uint32_t last_count = 0;
-  for (; entry != 0; ++walked) {
-    if (walked >= sample_count) return fail("V8's list of samples is longer than its size");
-    if (walked >= max_samples) {
+
+  // Pass 1: the non-empty buckets (a sequential read of the bucket array).
+  links_.clear();
+  for (size_t bucket = 0; bucket < bucket_count; ++bucket) {
+    uintptr_t before = 0;
+    if (!memory.Load(buckets + bucket * sizeof(uintptr_t), before)) return fail("V8's list of samples is malformed");
+    if (before == 0) continue;
+    if (!PlausiblePointer(before) || links_.size() >= sample_count) return fail("V8's list of samples is malformed");
+    // Each bucket holds a sample at least: a bounded walk needs no more.
+    if (links_.size() >= max_samples) {
       out.truncated = true;
       break;
     }
-    uintptr_t sample = 0;
+    links_.push_back({before, bucket, true});
+  }
+  // Pass 2: each bucket's first node, from the node before it.
+  for (size_t i = 0; i < links_.size(); ++i) {
+    if (i + kPrefetchDistance < links_.size()) memory.Prefetch(links_[i + kPrefetchDistance].hash_node);
+    uintptr_t first = 0;
+    if (!memory.Load(links_[i].hash_node, first) || !PlausiblePointer(first)) {
+      return fail("V8's list of samples is malformed");
+    }
+    links_[i].hash_node = first;
+  }
+  // Pass 3, in rounds: the nodes of every bucket, one chain step per round;
+  // a chain ends at a node of another bucket (or the list's end).
+  sample_addresses_.clear();
+  size_t walked = 0;
+  bool truncated = false;
+  while (!links_.empty() && !truncated) {
+    next_links_.clear();
+    for (size_t i = 0; i < links_.size(); ++i) {
+      if (i + kPrefetchDistance < links_.size()) memory.Prefetch(links_[i + kPrefetchDistance].hash_node);
+      const ChainLink link = links_[i];
+      uintptr_t next = 0;
+      uintptr_t key = 0;
+      uintptr_t sample = 0;
+      if (!memory.Load(link.hash_node, next) || !memory.Load(link.hash_node + kHashNodeKey, key) ||
+          !memory.Load(link.hash_node + kHashNodeMapped, sample) || key != sample || !PlausiblePointer(sample)) {
+        return fail("a sample of V8's sampler is unreadable");
+      }
+      if (sample % bucket_count != link.bucket) {
+        if (link.first) return fail("V8's list of samples is malformed");
+        continue;  // the next bucket's first node
+      }
+      if (walked >= sample_count) return fail("V8's list of samples is longer than its size");
+      if (walked >= max_samples) {
+        truncated = true;
+        break;
+      }
+      ++walked;
+      sample_addresses_.push_back(sample);
+      if (next != 0) {
+        if (!PlausiblePointer(next)) return fail("V8's list of samples is malformed");
+        next_links_.push_back({next, link.bucket, false});
+      }
+    }
+    links_.swap(next_links_);
+  }
+  if (truncated) out.truncated = true;
+  if (!out.truncated && walked != sample_count) return fail("V8's list of samples is shorter than its size");
+
+  // Pass 4: the samples themselves.
+  out.samples.reserve(sample_addresses_.size());
+  uint64_t last_size = 0;
+  uint32_t last_count = 0;
+  for (size_t i = 0; i < sample_addresses_.size(); ++i) {
+    // Two stages ahead: a Sample's fields (they may straddle two cache
+    // lines), then, once they are in, its owner's slot in the index.
+    if (i + 2 * kPrefetchDistance < sample_addresses_.size()) {
+      memory.Prefetch(sample_addresses_[i + 2 * kPrefetchDistance] + l.sample_size);
+      memory.Prefetch(sample_addresses_[i + 2 * kPrefetchDistance] + l.sample_id);
+    }
+    if (Memory::kPrefetches && i + kPrefetchDistance < sample_addresses_.size()) {
+      uintptr_t owner = 0;
+      memory.Load(sample_addresses_[i + kPrefetchDistance] + l.sample_owner, owner);
+      id_of_address_.Prefetch(owner);
+    }
+    const uintptr_t sample = sample_addresses_[i];
     uint64_t size = 0;
     uintptr_t owner = 0;
     uint64_t sample_id = 0;
-    uintptr_t next = 0;
-    if (!PlausiblePointer(entry) || !memory.Load(entry, next) || !memory.Load(entry + kHashNodeMapped, sample) ||
-        !PlausiblePointer(sample) || !memory.Load(sample + l.sample_size, size) ||
-        !memory.Load(sample + l.sample_owner, owner) || !memory.Load(sample + l.sample_id, sample_id)) {
+    if (!memory.Load(sample + l.sample_size, size) || !memory.Load(sample + l.sample_owner, owner) ||
+        !memory.Load(sample + l.sample_id, sample_id)) {
       return fail("a sample of V8's sampler is unreadable");
     }
-    entry = next;
     if (size == 0 || size > kMaxSampleSize) return fail("a sample of V8's sampler has an implausible size");
-    const int32_t owner_index = index_of_address.Find(owner);
-    if (owner_index < 0) {
+    const uint32_t* owner_id = id_of_address_.Find(owner);
+    if (owner_id == nullptr) {
       if (out.truncated) continue;  // a node beyond the walked prefix
       return fail("a sample of V8's sampler belongs to no node of its tree");
     }
@@ -324,12 +367,8 @@ bool SamplerTreeReader::Walk(const Memory& memory, uintptr_t heap_profiler, cons
       last_size = size;
       last_count = ScaledCount(size, rate);
     }
-    out.samples.push_back({.node_id = out.nodes[static_cast<size_t>(owner_index)].node_id,
-                           .count = last_count,
-                           .size = size,
-                           .sample_id = sample_id});
+    out.samples.push_back({.node_id = *owner_id, .count = last_count, .size = size, .sample_id = sample_id});
   }
-  if (!out.truncated && walked != sample_count) return fail("V8's list of samples is shorter than its size");
   return true;
 }
 

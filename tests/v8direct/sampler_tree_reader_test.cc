@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <map>
+#include <set>
 
 #include "fake_v8_profile.h"
 #include "fake_v8_sampler.h"
@@ -83,7 +85,24 @@ class BothAccesses : public ::testing::TestWithParam<MemoryAccess> {};
 INSTANTIATE_TEST_SUITE_P(SamplerTreeReaderTest, BothAccesses,
                          ::testing::Values(MemoryAccess::kDirect, MemoryAccess::kChecked));
 
-TEST_P(BothAccesses, ReadsTheTreeInPreOrderWithV8sChildOrderAndTheLiveSamples) {
+// Parents before children, each subtree in one run (what the copy and the
+// conversion rely on); sibling order is the walk's own.
+bool InPreOrder(const RawTree& raw) {
+  std::vector<int32_t> path;  // ancestors of the node before
+  for (size_t i = 0; i < raw.nodes.size(); ++i) {
+    const int32_t parent = raw.nodes[i].parent;
+    if (i == 0) {
+      if (parent != -1) return false;
+    } else {
+      while (!path.empty() && path.back() != parent) path.pop_back();
+      if (path.empty()) return false;
+    }
+    path.push_back(static_cast<int32_t>(i));
+  }
+  return true;
+}
+
+TEST_P(BothAccesses, ReadsTheTreeInPreOrderAndTheLiveSamples) {
   Tree tree;
   SamplerTreeReader reader(Layout());
   RawTree raw;
@@ -93,25 +112,25 @@ TEST_P(BothAccesses, ReadsTheTreeInPreOrderWithV8sChildOrderAndTheLiveSamples) {
       << problem;
   EXPECT_FALSE(raw.truncated);
   ASSERT_EQ(raw.nodes.size(), 5u);
-  // V8 orders children by function id: script id, then position; no-script
-  // nodes (odd ids from name addresses) after... whatever std::map says.
-  std::vector<uint32_t> ids;
-  for (const RawNode& node : raw.nodes) ids.push_back(node.node_id);
-  const std::vector<uint32_t> main_first = {1, 2, 4, 3, 5};
-  const std::vector<uint32_t> gc_first = {1, 5, 2, 4, 3};
-  EXPECT_TRUE(ids == main_first || ids == gc_first);
-  const bool gc_is_first = ids == gc_first;
-  const RawNode& main = raw.nodes[gc_is_first ? 2 : 1];
-  const RawNode& other = raw.nodes[gc_is_first ? 3 : 2];
-  EXPECT_EQ(raw.nodes[0].parent, -1);
+  EXPECT_TRUE(InPreOrder(raw));
+  std::map<uint32_t, const RawNode*> by_id;
+  for (const RawNode& node : raw.nodes) by_id[node.node_id] = &node;
+  ASSERT_EQ(by_id.size(), 5u);
+  const auto parent_id = [&raw](const RawNode* node) {
+    return node->parent < 0 ? 0u : raw.nodes[static_cast<size_t>(node->parent)].node_id;
+  };
+  EXPECT_EQ(raw.nodes[0].node_id, 1u);
   EXPECT_STREQ(raw.nodes[0].name, "(root)");
-  EXPECT_EQ(main.parent, 0);
+  const RawNode& main = *by_id.at(2);
+  EXPECT_EQ(parent_id(&main), 1u);
   EXPECT_STREQ(main.name, "main");
   EXPECT_EQ(main.script_id, 7);
   EXPECT_EQ(main.position, 10);
-  EXPECT_EQ(other.node_id, 4u);
-  EXPECT_EQ(raw.nodes[static_cast<size_t>(other.parent)].node_id, 2u);
-  EXPECT_EQ(other.position, 20);
+  EXPECT_EQ(parent_id(by_id.at(3)), 2u);
+  EXPECT_EQ(parent_id(by_id.at(4)), 2u);
+  EXPECT_EQ(by_id.at(4)->position, 20);
+  EXPECT_EQ(parent_id(by_id.at(5)), 1u);
+  EXPECT_STREQ(by_id.at(5)->name, "(GC)");
 
   ASSERT_EQ(raw.samples.size(), 3u);
   size_t leaky_samples = 0;
@@ -196,6 +215,86 @@ TEST_P(BothAccesses, ABoundedWalkStopsEarlyAndSaysSo) {
   EXPECT_EQ(raw.nodes[0].node_id, 1u);
 }
 
+// Wide children maps (red-black trees many levels deep) and thousands of
+// samples (buckets holding several): every node and sample read once.
+TEST_P(BothAccesses, ReadsWideMapsAndManySamples) {
+  Tree tree;
+  std::map<uint32_t, uint32_t> parent_of{{2, 1}, {3, 2}, {4, 2}, {5, 1}};
+  std::map<uint64_t, uint32_t> owner_of_sample{{1, 3}, {2, 3}, {3, 5}};
+  for (int i = 0; i < 3000; ++i) {
+    FakeSamplerNode& callee = tree.v8.AddChild(*tree.other, "f" + std::to_string(i), 8, 100 + i);
+    parent_of[callee.id] = tree.other->id;
+    FakeSamplerNode* owner = &callee;
+    if (i % 3 == 0) {
+      owner = &tree.v8.AddChild(callee, "g" + std::to_string(i), 9, i);
+      parent_of[owner->id] = callee.id;
+    }
+    for (int k = 0; k <= i % 4; ++k) owner_of_sample[tree.v8.AddSample(*owner, 16 + 8 * k).sample_id] = owner->id;
+  }
+  SamplerTreeReader reader(Layout());
+  RawTree raw;
+  std::string problem;
+  ASSERT_TRUE(reader.Read(tree.v8.heap_profiler(), Expected(), GetParam(), kMaxCopiedNodes, kMaxCopiedSamples, raw,
+                          &problem))
+      << problem;
+  EXPECT_FALSE(raw.truncated);
+  EXPECT_TRUE(InPreOrder(raw));
+  ASSERT_EQ(raw.nodes.size(), parent_of.size() + 1);
+  std::set<uint32_t> seen_nodes;
+  for (const RawNode& node : raw.nodes) {
+    EXPECT_TRUE(seen_nodes.insert(node.node_id).second);
+    if (node.parent < 0) continue;
+    EXPECT_EQ(raw.nodes[static_cast<size_t>(node.parent)].node_id, parent_of.at(node.node_id));
+  }
+  ASSERT_EQ(raw.samples.size(), owner_of_sample.size());
+  std::set<uint64_t> seen_samples;
+  for (const CopiedSample& sample : raw.samples) {
+    EXPECT_TRUE(seen_samples.insert(sample.sample_id).second);
+    EXPECT_EQ(sample.node_id, owner_of_sample.at(sample.sample_id));
+    EXPECT_EQ(sample.count, V8ScaledCount(sample.size));
+  }
+}
+
+TEST_P(BothAccesses, RefusesAChildrenMapWhoseNodesDoNotPointBackAtEachOther) {
+  Tree tree;
+  for (int i = 0; i < 20; ++i) tree.v8.AddChild(*tree.other, "f" + std::to_string(i), 8, 100 + i);
+  // The red-black node holding one child (std::map keeps the value after
+  // its 32-byte base): its parent pointer now names another map node.
+  auto& children = tree.other->children;
+  auto* holder = reinterpret_cast<uintptr_t*>(reinterpret_cast<char*>(&*std::next(children.begin(), 7)) - kRbValue);
+  auto* elsewhere = reinterpret_cast<char*>(&*std::next(children.begin(), 3)) - kRbValue;
+  const uintptr_t kept = holder[kRbParent / sizeof(uintptr_t)];
+  holder[kRbParent / sizeof(uintptr_t)] = reinterpret_cast<uintptr_t>(elsewhere);
+  SamplerTreeReader reader(Layout());
+  RawTree raw;
+  std::string problem;
+  EXPECT_FALSE(reader.Read(tree.v8.heap_profiler(), Expected(), GetParam(), kMaxCopiedNodes, kMaxCopiedSamples, raw,
+                           &problem));
+  EXPECT_NE(problem.find("children"), std::string::npos);
+  holder[kRbParent / sizeof(uintptr_t)] = kept;
+}
+
+TEST_P(BothAccesses, RefusesASamplesMapWhoseSizeIsNotWhatItHolds) {
+  Tree tree;
+  for (int i = 0; i < 200; ++i) tree.v8.AddSample(*tree.leaky, 64);
+  // libstdc++'s element count, as the layout places it.
+  auto* size = reinterpret_cast<size_t*>(reinterpret_cast<char*>(&tree.v8.sampler().samples) + kHashSize);
+  ASSERT_EQ(*size, 203u);
+  SamplerTreeReader reader(Layout());
+  RawTree raw;
+  std::string problem;
+  for (const size_t wrong : {size_t{202}, size_t{204}}) {
+    *size = wrong;
+    EXPECT_FALSE(reader.Read(tree.v8.heap_profiler(), Expected(), GetParam(), kMaxCopiedNodes, kMaxCopiedSamples,
+                             raw, &problem));
+    EXPECT_NE(problem.find("samples"), std::string::npos) << problem;
+  }
+  *size = 203;
+  EXPECT_TRUE(reader.Read(tree.v8.heap_profiler(), Expected(), GetParam(), kMaxCopiedNodes, kMaxCopiedSamples, raw,
+                          &problem))
+      << problem;
+}
+
 TEST(SamplerTreeReaderTest, CheckedLoadsReportUnmappedMemoryInsteadOfFaulting) {
   Tree tree;
   const long page = sysconf(_SC_PAGESIZE);
@@ -265,6 +364,7 @@ TEST(SamplerTreeCopyTest, ATreeReadTakesUrlsAndLinesFromAnEarlierProfile) {
   uint32_t first = 0;
   const std::vector<std::string> strings = copier.TakeNewStrings(&first);
   ASSERT_EQ(copy.nodes.size(), 5u);
+  ASSERT_EQ(first, 0u);
   for (const CopiedNode& node : copy.nodes) {
     if (node.node_id == 3) {
       EXPECT_EQ(strings[node.name], "leaky");
@@ -280,6 +380,22 @@ TEST(SamplerTreeCopyTest, ATreeReadTakesUrlsAndLinesFromAnEarlierProfile) {
     }
   }
   EXPECT_EQ(copy.samples.size(), 3u);
+
+  // A later read reuses what the first made of each node; a node id whose
+  // function is another (a restarted sampler) is made again.
+  ASSERT_TRUE(copier.CopyFromTree(raw, MemoryAccess::kDirect, copy));
+  ASSERT_EQ(copy.nodes.size(), 5u);
+  tree.leaky->name = tree.main->name;
+  ASSERT_TRUE(reader.Read(tree.v8.heap_profiler(), Expected(), MemoryAccess::kDirect, kMaxCopiedNodes,
+                          kMaxCopiedSamples, raw, &problem));
+  ASSERT_TRUE(copier.CopyFromTree(raw, MemoryAccess::kDirect, copy));
+  const std::vector<std::string> more = copier.TakeNewStrings(&first);
+  bool leaky_is_main = false;
+  for (const CopiedNode& node : copy.nodes) {
+    if (node.node_id == 3) leaky_is_main = node.name < strings.size() && strings[node.name] == "main";
+  }
+  EXPECT_TRUE(leaky_is_main);
+  EXPECT_TRUE(more.empty());  // "main" was interned already
 
   // A function never in a profile makes the tree read unusable.
   FakeSamplerNode& fresh = tree.v8.AddChild(*tree.leaky, "fresh", 7, 90);
