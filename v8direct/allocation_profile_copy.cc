@@ -174,27 +174,44 @@ bool AllocationProfileCopier::CopyFromTree(const RawTree& tree, MemoryAccess acc
   out.nodes.clear();
   out.samples.clear();
   out.from_tree = true;
-  out.nodes.reserve(tree.nodes.size());
-  for (const RawNode& raw : tree.nodes) {
-    uint32_t name = 0;
-    if (!NameOfAddress(raw.name, access, &name)) return false;
-    // V8 gives functions of no script an empty URL and no line.
-    Location location{0, 0, 0};
-    if (raw.script_id != kNoScriptId) {
-      const auto found = location_of_function_.find(FunctionKey(raw.script_id, raw.position));
-      if (found == location_of_function_.end()) return false;
-      location = found->second;
+  const size_t count = tree.nodes.size();
+  out.nodes.resize(count);
+  for (size_t i = 0; i < count; ++i) {
+    if (i + kPrefetchDistance < count) from_tree_.Prefetch(tree.nodes[i + kPrefetchDistance].node_id);
+    const RawNode& raw = tree.nodes[i];
+    TreeNodeCopy* known = from_tree_.Find(raw.node_id);
+    if (known == nullptr || known->name_address != raw.name || known->script_id != raw.script_id ||
+        known->position != raw.position) {
+      TreeNodeCopy made{.name_address = raw.name, .script_id = raw.script_id, .position = raw.position};
+      if (!NameOfAddress(raw.name, access, &made.name)) return false;
+      // V8 gives functions of no script an empty URL and no line.
+      if (raw.script_id != kNoScriptId) {
+        const auto found = location_of_function_.find(FunctionKey(raw.script_id, raw.position));
+        if (found == location_of_function_.end()) return false;
+        made.url = found->second.url;
+        made.line = found->second.line;
+        made.column = found->second.column;
+      }
+      if (known != nullptr) {
+        *known = made;
+      } else {
+        from_tree_.Insert(raw.node_id, made);
+        known = from_tree_.Find(raw.node_id);
+      }
     }
-    out.nodes.push_back({.node_id = raw.node_id,
-                         .parent = raw.parent,
-                         .name = name,
-                         .url = location.url,
-                         .script_id = raw.script_id,
-                         .position = raw.position,
-                         .line = location.line,
-                         .column = location.column});
+    out.nodes[i] = {.node_id = raw.node_id,
+                    .parent = raw.parent,
+                    .name = known->name,
+                    .url = known->url,
+                    .script_id = raw.script_id,
+                    .position = raw.position,
+                    .line = known->line,
+                    .column = known->column};
   }
   out.samples = tree.samples;
+  // Ids of nodes that are gone are forgotten once they outnumber the live
+  // ones (the next read finds the live ones again).
+  if (from_tree_.size() > 2 * count + 4096) from_tree_.Reset(count);
   return true;
 }
 

@@ -26,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "v8direct/flat_id_map.h"
 #include "v8direct/v8_abi.h"
 
 namespace heapagent::v8direct {
@@ -120,6 +121,7 @@ class AllocationProfileCopier {
   void ForgetNodes() {
     names_of_node_.clear();
     name_of_address_.clear();
+    from_tree_.Reset(0);
   }
 
   // Strings interned since the previous call, in id order: the first has id
@@ -153,6 +155,19 @@ class AllocationProfileCopier {
   }
   std::unordered_map<uint64_t, Location> location_of_function_;  // bounded like names_of_node_
   std::unordered_map<const char*, uint32_t> name_of_address_;    // V8's name strings, stable per sampler
+  // What CopyFromTree made of a node id, with what it was made from (a
+  // node's name, script and position never change; checking them keeps a
+  // stale id harmless): one lookup per node instead of two.
+  struct TreeNodeCopy {
+    const char* name_address = nullptr;
+    int32_t script_id = 0;
+    int32_t position = 0;
+    uint32_t name = 0;
+    uint32_t url = 0;
+    int32_t line = 0;
+    int32_t column = 0;
+  };
+  FlatIdMap<TreeNodeCopy> from_tree_;  // bounded like names_of_node_
   std::string scratch_;
   struct Pending {
     const V8AllocationNode* node;
