@@ -173,7 +173,6 @@ bool AllocationProfileCopier::NameOfAddress(const char* address, MemoryAccess ac
 bool AllocationProfileCopier::CopyFromTree(const RawTree& tree, MemoryAccess access, IsolateHeapCopy& out) {
   out.nodes.clear();
   out.samples.clear();
-  out.from_tree = true;
   const size_t count = tree.nodes.size();
   out.nodes.resize(count);
   for (size_t i = 0; i < count; ++i) {
@@ -209,6 +208,7 @@ bool AllocationProfileCopier::CopyFromTree(const RawTree& tree, MemoryAccess acc
                     .column = known->column};
   }
   out.samples = tree.samples;
+  out.from_tree = true;  // not before: a read that fails here is a GetAllocationProfile read
   // Ids of nodes that are gone are forgotten once they outnumber the live
   // ones (the next read finds the live ones again).
   if (from_tree_.size() > 2 * count + 4096) from_tree_.Reset(count);

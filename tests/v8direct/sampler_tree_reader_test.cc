@@ -354,6 +354,7 @@ TEST(SamplerTreeCopyTest, ATreeReadTakesUrlsAndLinesFromAnEarlierProfile) {
   IsolateHeapCopy copy;
   // Nothing seen yet: main.js's functions have no URL or line.
   EXPECT_FALSE(copier.CopyFromTree(raw, MemoryAccess::kDirect, copy));
+  EXPECT_FALSE(copy.from_tree);  // what the read falls back to is no tree read
 
   TreeAsProfile v8;
   testing::FakeDecoder decoder;
