@@ -143,9 +143,9 @@ void DirectJsCollector::Collect(bool is_final) {
       if (!profile) {
         Log(LogLevel::kWarn, "the JS heap read of %s is unusable (%s); skipped", thread_name.c_str(), problem.c_str());
       } else {
-        char how[64];
+        char how[96];
         if (read.copy->from_tree) {
-          std::snprintf(how, sizeof(how), "walked V8's tree");
+          std::snprintf(how, sizeof(how), "walked V8's tree, %zu frames without a line yet", read.copy->unlocated_nodes);
         } else {
           std::snprintf(how, sizeof(how), "%.3f ms in V8", static_cast<double>(read.copy->v8_nanos) / 1e6);
         }

@@ -170,32 +170,46 @@ bool AllocationProfileCopier::NameOfAddress(const char* address, MemoryAccess ac
   return true;
 }
 
-bool AllocationProfileCopier::CopyFromTree(const RawTree& tree, MemoryAccess access, IsolateHeapCopy& out) {
+bool AllocationProfileCopier::CopyFromTree(const RawTree& tree, MemoryAccess access, bool unlocated_allowed,
+                                           IsolateHeapCopy& out) {
   out.nodes.clear();
   out.samples.clear();
+  out.unlocated_nodes = 0;
   const size_t count = tree.nodes.size();
   out.nodes.resize(count);
   for (size_t i = 0; i < count; ++i) {
     if (i + kPrefetchDistance < count) from_tree_.Prefetch(tree.nodes[i + kPrefetchDistance].node_id);
     const RawNode& raw = tree.nodes[i];
     TreeNodeCopy* known = from_tree_.Find(raw.node_id);
+    TreeNodeCopy unlocated;
     if (known == nullptr || known->name_address != raw.name || known->script_id != raw.script_id ||
         known->position != raw.position) {
       TreeNodeCopy made{.name_address = raw.name, .script_id = raw.script_id, .position = raw.position};
       if (!NameOfAddress(raw.name, access, &made.name)) return false;
       // V8 gives functions of no script an empty URL and no line.
-      if (raw.script_id != kNoScriptId) {
-        const auto found = location_of_function_.find(FunctionKey(raw.script_id, raw.position));
-        if (found == location_of_function_.end()) return false;
+      const auto found = raw.script_id == kNoScriptId
+                             ? location_of_function_.end()
+                             : location_of_function_.find(FunctionKey(raw.script_id, raw.position));
+      if (found != location_of_function_.end()) {
         made.url = found->second.url;
         made.line = found->second.line;
         made.column = found->second.column;
+      } else if (raw.script_id != kNoScriptId) {
+        if (!unlocated_allowed) return false;
+        if (auto script = url_of_script_.find(raw.script_id); script != url_of_script_.end()) {
+          made.url = script->second;
+        }
+        ++out.unlocated_nodes;
+        unlocated = made;  // not kept: a later GetAllocationProfile read locates it
+        known = &unlocated;
       }
-      if (known != nullptr) {
-        *known = made;
-      } else {
-        from_tree_.Insert(raw.node_id, made);
-        known = from_tree_.Find(raw.node_id);
+      if (known != &unlocated) {
+        if (known != nullptr) {
+          *known = made;
+        } else {
+          from_tree_.Insert(raw.node_id, made);
+          known = from_tree_.Find(raw.node_id);
+        }
       }
     }
     out.nodes[i] = {.node_id = raw.node_id,

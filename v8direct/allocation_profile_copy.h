@@ -72,6 +72,7 @@ struct IsolateHeapCopy {
   int64_t v8_nanos = 0;    // of which V8 spent building its AllocationProfile
   int64_t read_cpu_nanos = 0;  // CPU time of the read (wall time suffers on a loaded host)
   bool from_tree = false;  // read from V8's own tree (sampler_tree_reader.h), not a v8::AllocationProfile
+  size_t unlocated_nodes = 0;  // of a tree read: nodes of functions with no line yet (CopyFromTree)
 };
 
 // Turns a V8 string handle into UTF-8 (the real one calls V8; tests fake it).
@@ -105,9 +106,11 @@ class AllocationProfileCopier {
   // Builds `out` from a walk of V8's own tree: names read from V8's C
   // strings (once per string), script URL, line and column from what
   // earlier Copy calls saw for the same function (script id and start
-  // position). False when a function was never seen: `out` is then
-  // unusable and the caller reads V8's AllocationProfile instead.
-  bool CopyFromTree(const RawTree& tree, MemoryAccess access, IsolateHeapCopy& out);
+  // position). A function never seen gets its script's URL if another
+  // function of that script was seen, and no line, when
+  // `unlocated_allowed`; otherwise the result is false, `out` unusable,
+  // and the caller reads V8's AllocationProfile instead.
+  bool CopyFromTree(const RawTree& tree, MemoryAccess access, bool unlocated_allowed, IsolateHeapCopy& out);
 
   // How a walk of V8's tree compares with a Copy of the same moment.
   enum class Agreement { kSame, kDifferent, kInconclusive };

@@ -87,6 +87,10 @@ struct IsolateRegistry::Entry {
   // walk agreed with GetAllocationProfile; off after any doubt.
   enum class TreeState { kUnproved, kProved, kOff } tree_state = TreeState::kOff;
   int tree_proof_attempts = 0;
+  // Tree reads since the last GetAllocationProfile read: a tree read meeting
+  // a function never seen takes that slow path only once this reaches
+  // kTreeReadsBeforeLocating (sampler_tree_reader.h).
+  int tree_reads_since_profile = 0;
   std::unique_ptr<SamplerTreeReader> tree_reader;
   RawTree tree;  // reused across reads
 
@@ -214,7 +218,7 @@ void IsolateRegistry::Read(Entry& entry, bool is_final) {
   std::string problem;
   bool restarted = false;
   bool ok = true;
-  if (!ReadTree(entry, *copy)) {
+  if (!ReadTree(entry, is_final, *copy)) {
     // The proof's checked walk comes first: what V8 samples while it
     // translates (new nodes and samples head its lists) is then not in it.
     const bool proving = entry.tree_state == Entry::TreeState::kUnproved && StartTreeProof(entry);
@@ -238,6 +242,7 @@ void IsolateRegistry::Read(Entry& entry, bool is_final) {
       V8StringDecoder decoder(api, entry.isolate);
       ok = entry.copier.Copy(profile->GetRootNode(), profile->GetSamples(), decoder, *copy, &problem);
       delete profile;
+      entry.tree_reads_since_profile = 0;
       if (ok && proving) FinishTreeProof(entry, *copy);
     }
     api.handle_scope_destruct(&scope);
@@ -290,7 +295,7 @@ SamplerExpectations IsolateRegistry::ExpectationsFor(const Entry& entry) const {
   return {.isolate = entry.isolate, .rate = settings_.sampling_interval, .stack_depth = settings_.stack_depth};
 }
 
-bool IsolateRegistry::ReadTree(Entry& entry, IsolateHeapCopy& copy) {
+bool IsolateRegistry::ReadTree(Entry& entry, bool is_final, IsolateHeapCopy& copy) {
   if (entry.tree_state != Entry::TreeState::kProved) return false;
   // A stopped sampler is the AllocationProfile path's to notice and restart.
   if (SamplerTreeReader::SamplerAbsent(entry.profiler, entry.tree_reader->layout(), MemoryAccess::kDirect)) return false;
@@ -300,9 +305,14 @@ bool IsolateRegistry::ReadTree(Entry& entry, IsolateHeapCopy& copy) {
     TreeOff(entry, problem);
     return false;
   }
-  // A function never seen in an AllocationProfile has no URL or line yet:
-  // this read takes the AllocationProfile path, which learns them.
-  return entry.copier.CopyFromTree(entry.tree, MemoryAccess::kDirect, copy);
+  // A function never seen in an AllocationProfile has no line yet (nor a
+  // URL, if its script is new): this read takes the AllocationProfile path,
+  // which learns them, unless one did recently; until then such frames go
+  // without a line. Never in the final profile, the one left behind.
+  const bool unlocated_allowed = !is_final && entry.tree_reads_since_profile < kTreeReadsBeforeLocating;
+  if (!entry.copier.CopyFromTree(entry.tree, MemoryAccess::kDirect, unlocated_allowed, copy)) return false;
+  ++entry.tree_reads_since_profile;
+  return true;
 }
 
 bool IsolateRegistry::StartTreeProof(Entry& entry) {

@@ -122,7 +122,7 @@ class IsolateRegistry {
   std::shared_ptr<Entry> Find(uint64_t key);
   void Read(Entry& entry, bool is_final);
   // On the isolate's thread. True when `copy` was read from V8's own tree.
-  bool ReadTree(Entry& entry, IsolateHeapCopy& copy);
+  bool ReadTree(Entry& entry, bool is_final, IsolateHeapCopy& copy);
   // Proves the tree layout: a checked walk before an AllocationProfile
   // read (false: layout refuted, tree reads off), compared after it.
   bool StartTreeProof(Entry& entry);

@@ -72,6 +72,12 @@ inline constexpr size_t kPrefetchDistance = 16;
 inline constexpr size_t kTreeProofNodes = 64;
 inline constexpr size_t kTreeProofSamples = 512;
 inline constexpr int kTreeProofAttempts = 5;
+// New functions keep appearing in a running app (a rarely taken path gets
+// its first sample); locating them takes a GetAllocationProfile read, 4–5
+// times a tree read's cost. At most one such read per this many tree reads:
+// in between, their frames have a name (and the script's URL if known) but
+// no line.
+inline constexpr int kTreeReadsBeforeLocating = 10;
 
 class SamplerTreeReader {
  public:

@@ -353,15 +353,24 @@ TEST(SamplerTreeCopyTest, ATreeReadTakesUrlsAndLinesFromAnEarlierProfile) {
   AllocationProfileCopier copier;
   IsolateHeapCopy copy;
   // Nothing seen yet: main.js's functions have no URL or line.
-  EXPECT_FALSE(copier.CopyFromTree(raw, MemoryAccess::kDirect, copy));
+  EXPECT_FALSE(copier.CopyFromTree(raw, MemoryAccess::kDirect, false, copy));
   EXPECT_FALSE(copy.from_tree);  // what the read falls back to is no tree read
+  // Unless frames without a line are allowed this time.
+  ASSERT_TRUE(copier.CopyFromTree(raw, MemoryAccess::kDirect, true, copy));
+  EXPECT_TRUE(copy.from_tree);
+  EXPECT_EQ(copy.unlocated_nodes, 3u);  // main, leaky, other; (root) and (GC) have no script
+  for (const CopiedNode& node : copy.nodes) {
+    EXPECT_EQ(node.url, 0u);
+    EXPECT_EQ(node.line, 0);
+  }
 
   TreeAsProfile v8;
   testing::FakeDecoder decoder;
   IsolateHeapCopy full;
   ASSERT_TRUE(copier.Copy(v8.root, v8.profile.Samples(), decoder, full, &problem)) << problem;
-  ASSERT_TRUE(copier.CopyFromTree(raw, MemoryAccess::kDirect, copy));
+  ASSERT_TRUE(copier.CopyFromTree(raw, MemoryAccess::kDirect, false, copy));
   EXPECT_TRUE(copy.from_tree);
+  EXPECT_EQ(copy.unlocated_nodes, 0u);
   uint32_t first = 0;
   const std::vector<std::string> strings = copier.TakeNewStrings(&first);
   ASSERT_EQ(copy.nodes.size(), 5u);
@@ -384,12 +393,12 @@ TEST(SamplerTreeCopyTest, ATreeReadTakesUrlsAndLinesFromAnEarlierProfile) {
 
   // A later read reuses what the first made of each node; a node id whose
   // function is another (a restarted sampler) is made again.
-  ASSERT_TRUE(copier.CopyFromTree(raw, MemoryAccess::kDirect, copy));
+  ASSERT_TRUE(copier.CopyFromTree(raw, MemoryAccess::kDirect, false, copy));
   ASSERT_EQ(copy.nodes.size(), 5u);
   tree.leaky->name = tree.main->name;
   ASSERT_TRUE(reader.Read(tree.v8.heap_profiler(), Expected(), MemoryAccess::kDirect, kMaxCopiedNodes,
                           kMaxCopiedSamples, raw, &problem));
-  ASSERT_TRUE(copier.CopyFromTree(raw, MemoryAccess::kDirect, copy));
+  ASSERT_TRUE(copier.CopyFromTree(raw, MemoryAccess::kDirect, false, copy));
   const std::vector<std::string> more = copier.TakeNewStrings(&first);
   bool leaky_is_main = false;
   for (const CopiedNode& node : copy.nodes) {
@@ -398,12 +407,23 @@ TEST(SamplerTreeCopyTest, ATreeReadTakesUrlsAndLinesFromAnEarlierProfile) {
   EXPECT_TRUE(leaky_is_main);
   EXPECT_TRUE(more.empty());  // "main" was interned already
 
-  // A function never in a profile makes the tree read unusable.
+  // A function never in a profile makes the tree read unusable, or, when
+  // allowed, a frame with its script's URL and no line.
   FakeSamplerNode& fresh = tree.v8.AddChild(*tree.leaky, "fresh", 7, 90);
   tree.v8.AddSample(fresh, 16);
   ASSERT_TRUE(reader.Read(tree.v8.heap_profiler(), Expected(), MemoryAccess::kDirect, kMaxCopiedNodes,
                           kMaxCopiedSamples, raw, &problem));
-  EXPECT_FALSE(copier.CopyFromTree(raw, MemoryAccess::kDirect, copy));
+  EXPECT_FALSE(copier.CopyFromTree(raw, MemoryAccess::kDirect, false, copy));
+  ASSERT_TRUE(copier.CopyFromTree(raw, MemoryAccess::kDirect, true, copy));
+  EXPECT_EQ(copy.unlocated_nodes, 1u);
+  const std::vector<std::string> last = copier.TakeNewStrings(&first);
+  for (const CopiedNode& node : copy.nodes) {
+    if (node.node_id != fresh.id) continue;
+    EXPECT_EQ(node.line, 0);
+    EXPECT_EQ(strings[node.url], "/app/main.js");
+    ASSERT_GE(node.name, first);
+    EXPECT_EQ(last[node.name - first], "fresh");
+  }
 }
 
 TEST(SamplerTreeCopyTest, ComparesAWalkWithTheProfileOfTheSameMoment) {
