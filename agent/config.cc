@@ -235,6 +235,10 @@ Config ParseConfig(const EnvironmentLookup& lookup, std::vector<std::string>& pr
     if (bytes && *bytes >= 1024 && *bytes <= (uint64_t{1} << 30)) config.js_interval = *bytes;
     else reject("HEAPAGENT_JS_INTERVAL", value, "a size between 1KiB and 1GiB (e.g. 524288, 512KiB)", "524288");
   }
+  if (const char* value = get("HEAPAGENT_JS_READ_TREE")) {
+    if (auto enabled = ParseBoolean(value)) config.js_read_tree = *enabled;
+    else reject("HEAPAGENT_JS_READ_TREE", value, "a boolean (1/0, true/false)", "1");
+  }
   if (const char* value = get("HEAPAGENT_JS_MODE")) {
     const std::string_view mode(value);
     if (mode == "auto") config.js_mode = Config::JsMode::kAuto;

@@ -42,6 +42,10 @@ struct Config {
   // JS heap (never an inspector); kCdp = always over node's inspector.
   enum class JsMode { kAuto, kDirect, kCdp };
   JsMode js_mode = JsMode::kAuto;
+  // HEAPAGENT_JS_READ_TREE: in-process reads walk V8's sampler tree in place
+  // once its layout is proved (v8direct/sampler_tree_reader.h); 0 = always
+  // V8's GetAllocationProfile.
+  bool js_read_tree = true;
   // HEAPAGENT_ALLOCATOR: who serves the malloc family in profiled processes.
   enum class Allocator { kSystem, kJemalloc };
   Allocator allocator = Allocator::kSystem;

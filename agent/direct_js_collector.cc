@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 
@@ -55,7 +56,7 @@ std::optional<DirectJsPlan> PrepareDirectJs(const DirectJsSettings& settings, co
   }
   v8direct::IsolateRegistry::Instance().Configure(
       *api, {.sampling_interval = settings.sampling_interval, .stack_depth = settings.stack_depth,
-             .node_major = *node_major, .hooks = settings.hooks});
+             .node_major = *node_major, .hooks = settings.hooks, .read_tree = settings.read_tree});
   DirectJsPlan plan;
   if (app_node_options != nullptr && app_node_options[0] != '\0') plan.node_options = std::string(app_node_options) + " ";
   plan.node_options += *require_flag;
@@ -143,10 +144,16 @@ void DirectJsCollector::Collect(bool is_final) {
       if (!profile) {
         Log(LogLevel::kWarn, "the JS heap read of %s is unusable (%s); skipped", thread_name.c_str(), problem.c_str());
       } else {
-        Log(LogLevel::kDebug, "%s JS heap of %s: %zu nodes, %zu samples, %.3f ms on its thread (%.3f ms CPU; %.3f ms in V8)",
+        char how[96];
+        if (read.copy->from_tree) {
+          std::snprintf(how, sizeof(how), "walked V8's tree, %zu frames without a line yet", read.copy->unlocated_nodes);
+        } else {
+          std::snprintf(how, sizeof(how), "%.3f ms in V8", static_cast<double>(read.copy->v8_nanos) / 1e6);
+        }
+        Log(LogLevel::kDebug, "%s JS heap of %s: %zu nodes, %zu samples, %.3f ms on its thread (%.3f ms CPU; %s)",
             read.fresh ? "read the" : "reused the previous", thread_name.c_str(), read.copy->nodes.size(),
             read.copy->samples.size(), static_cast<double>(read.copy->read_nanos) / 1e6,
-            static_cast<double>(read.copy->read_cpu_nanos) / 1e6, static_cast<double>(read.copy->v8_nanos) / 1e6);
+            static_cast<double>(read.copy->read_cpu_nanos) / 1e6, how);
         profiles.push_back(std::make_unique<cdp::SamplingHeapProfile>(std::move(*profile)));
         ++figures.isolates;
         figures.heap_used_bytes = SumKnown(figures.heap_used_bytes, read.copy->heap_used_bytes);

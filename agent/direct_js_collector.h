@@ -45,6 +45,7 @@ struct DirectJsSettings {
   uint64_t sampling_interval = 512 * 1024;  // HEAPAGENT_JS_INTERVAL
   int stack_depth = 128;                    // V8's frames per sample, as CDP's fixed depth
   v8direct::AgentHooks hooks;               // libheapagent.so's: agent work marking, V8's code events
+  bool read_tree = true;                    // HEAPAGENT_JS_READ_TREE
 };
 
 struct DirectJsPlan {

@@ -161,7 +161,8 @@ void StartJsHeapProfiling(RunningAgent& agent, const ProcessIdentity& identity) 
     const auto direct = extensions->prepare_direct_js(
         {.sampling_interval = agent.config.js_interval,
          .hooks = agent.config.native_enabled && agent.config.native_js_frames ? AgentHooksWithJsFrames()
-                                                                               : AgentHooksWithoutJsFrames()},
+                                                                               : AgentHooksWithoutJsFrames(),
+         .read_tree = agent.config.js_read_tree},
         std::getenv("NODE_OPTIONS"), &why_not);
     if (direct) {
       DirectJsCollector::Options options;

@@ -26,7 +26,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "v8direct/flat_id_map.h"
 #include "v8direct/v8_abi.h"
+
+namespace heapagent::v8direct {
+struct RawTree;
+enum class MemoryAccess;
+}  // namespace heapagent::v8direct
 
 namespace heapagent::v8direct {
 
@@ -38,6 +44,7 @@ struct CopiedNode {
   uint32_t name = 0;
   uint32_t url = 0;
   int32_t script_id = 0;
+  int32_t position = 0;  // where the function starts in its script (V8's start_position)
   int32_t line = 0;
   int32_t column = 0;
 };
@@ -64,6 +71,8 @@ struct IsolateHeapCopy {
   int64_t read_nanos = 0;  // time the read took on the isolate's thread
   int64_t v8_nanos = 0;    // of which V8 spent building its AllocationProfile
   int64_t read_cpu_nanos = 0;  // CPU time of the read (wall time suffers on a loaded host)
+  bool from_tree = false;  // read from V8's own tree (sampler_tree_reader.h), not a v8::AllocationProfile
+  size_t unlocated_nodes = 0;  // of a tree read: nodes of functions with no line yet (CopyFromTree)
 };
 
 // Turns a V8 string handle into UTF-8 (the real one calls V8; tests fake it).
@@ -81,6 +90,8 @@ inline constexpr size_t kMaxCopiedSamples = 50'000'000;
 inline constexpr size_t kMaxChildrenPerNode = 1'000'000;
 inline constexpr int32_t kMaxCopiedDepth = 1024;
 inline constexpr uint64_t kMaxSampleSize = uint64_t{1} << 40;
+// v8::UnboundScript::kNoScriptId: VM states, builtins, "(root)".
+inline constexpr int32_t kNoScriptId = 0;
 
 class AllocationProfileCopier {
  public:
@@ -92,8 +103,29 @@ class AllocationProfileCopier {
   bool Copy(const V8AllocationNode* root, const VectorView<V8AllocationSample>& samples, StringDecoder& decoder,
             IsolateHeapCopy& out, std::string* problem);
 
-  // The sampler restarted: node ids start over and mean other functions.
-  void ForgetNodes() { names_of_node_.clear(); }
+  // Builds `out` from a walk of V8's own tree: names read from V8's C
+  // strings (once per string), script URL, line and column from what
+  // earlier Copy calls saw for the same function (script id and start
+  // position). A function never seen gets its script's URL if another
+  // function of that script was seen, and no line, when
+  // `unlocated_allowed`; otherwise the result is false, `out` unusable,
+  // and the caller reads V8's AllocationProfile instead.
+  bool CopyFromTree(const RawTree& tree, MemoryAccess access, bool unlocated_allowed, IsolateHeapCopy& out);
+
+  // How a walk of V8's tree compares with a Copy of the same moment.
+  enum class Agreement { kSame, kDifferent, kInconclusive };
+  // Every node and sample of `tree` (possibly a prefix) must be in `copy`
+  // with the same fields; one missing (V8 sampled or collected during its
+  // translation) makes it inconclusive.
+  Agreement Compare(const RawTree& tree, MemoryAccess access, const IsolateHeapCopy& copy);
+
+  // The sampler restarted: node ids start over and mean other functions,
+  // and V8's name strings may be new ones.
+  void ForgetNodes() {
+    names_of_node_.clear();
+    name_of_address_.clear();
+    from_tree_.Reset(0);
+  }
 
   // Strings interned since the previous call, in id order: the first has id
   // `first_id`, the next first_id + 1, and so on.
@@ -107,6 +139,7 @@ class AllocationProfileCopier {
     uint32_t url;
   };
   uint32_t Intern(const std::string& text);
+  bool NameOfAddress(const char* address, MemoryAccess access, uint32_t* name);
   bool NamesOf(const V8AllocationNode& node, bool is_root, StringDecoder& decoder, NodeNames* names,
                std::string* problem);
 
@@ -115,6 +148,29 @@ class AllocationProfileCopier {
   uint32_t first_new_id_ = 0;
   std::unordered_map<uint32_t, NodeNames> names_of_node_;
   std::unordered_map<int32_t, uint32_t> url_of_script_;
+  struct Location {
+    uint32_t url;
+    int32_t line;
+    int32_t column;
+  };
+  static uint64_t FunctionKey(int32_t script_id, int32_t position) {
+    return (uint64_t{static_cast<uint32_t>(script_id)} << 32) | static_cast<uint32_t>(position);
+  }
+  std::unordered_map<uint64_t, Location> location_of_function_;  // bounded like names_of_node_
+  std::unordered_map<const char*, uint32_t> name_of_address_;    // V8's name strings, stable per sampler
+  // What CopyFromTree made of a node id, with what it was made from (a
+  // node's name, script and position never change; checking them keeps a
+  // stale id harmless): one lookup per node instead of two.
+  struct TreeNodeCopy {
+    const char* name_address = nullptr;
+    int32_t script_id = 0;
+    int32_t position = 0;
+    uint32_t name = 0;
+    uint32_t url = 0;
+    int32_t line = 0;
+    int32_t column = 0;
+  };
+  FlatIdMap<TreeNodeCopy> from_tree_;  // bounded like names_of_node_
   std::string scratch_;
   struct Pending {
     const V8AllocationNode* node;

@@ -1,6 +1,7 @@
 #include "v8direct/isolate_registry.h"
 
 #include "v8direct/jit_code_events.h"
+#include "v8direct/sampler_tree_reader.h"
 
 #include <sys/syscall.h>
 #include <time.h>
@@ -82,6 +83,16 @@ struct IsolateRegistry::Entry {
   // The isolate's thread only.
   AllocationProfileCopier copier;
   bool disabled = false;  // V8's data failed a sanity check: never read again
+  // Reading V8's own tree (sampler_tree_reader.h): unproved until a checked
+  // walk agreed with GetAllocationProfile; off after any doubt.
+  enum class TreeState { kUnproved, kProved, kOff } tree_state = TreeState::kOff;
+  int tree_proof_attempts = 0;
+  // Tree reads since the last GetAllocationProfile read: a tree read meeting
+  // a function never seen takes that slow path only once this reaches
+  // kTreeReadsBeforeLocating (sampler_tree_reader.h).
+  int tree_reads_since_profile = 0;
+  std::unique_ptr<SamplerTreeReader> tree_reader;
+  RawTree tree;  // reused across reads
 
   // Under the registry mutex.
   bool ended = false;
@@ -181,6 +192,10 @@ bool IsolateRegistry::RegisterCurrentIsolate(int64_t thread_id, int node_major) 
           "heapagent shares it: its interval applies, not HEAPAGENT_JS_INTERVAL");
     }
   }
+  if (const auto layout = SamplerTreeLayoutFor(settings.node_major); layout && settings.read_tree && entry->owns_sampler) {
+    entry->tree_reader = std::make_unique<SamplerTreeReader>(*layout);
+    entry->tree_state = Entry::TreeState::kUnproved;
+  }
   StartJitCodeEvents(*api, isolate);
   api->node_add_environment_cleanup_hook(isolate, &IsolateRegistry::OnEnvironmentCleanup, KeyAsPointer(entry->key));
   if (entry->is_main) api->node_at_exit(environment, &IsolateRegistry::OnMainAtExit, KeyAsPointer(entry->key));
@@ -203,26 +218,35 @@ void IsolateRegistry::Read(Entry& entry, bool is_final) {
   std::string problem;
   bool restarted = false;
   bool ok = true;
-  HandleScopeStorage scope;
-  api.handle_scope_construct(&scope, entry.isolate);
-  V8AllocationProfile* profile = api.get_allocation_profile(entry.profiler);
-  copy->v8_nanos = NanosSince(started);
-  if (profile == nullptr) {
-    // Someone stopped V8's sampler (another profiler's stop()). Start it
-    // again; its history is gone and its ids start over.
-    ok = false;
-    if (!is_final) {
-      entry.owns_sampler = api.start_sampling(entry.profiler, settings_.sampling_interval, settings_.stack_depth,
-                                              kSamplingNoFlags);
-      entry.copier.ForgetNodes();
-      restarted = true;
+  if (!ReadTree(entry, is_final, *copy)) {
+    // The proof's checked walk comes first: what V8 samples while it
+    // translates (new nodes and samples head its lists) is then not in it.
+    const bool proving = entry.tree_state == Entry::TreeState::kUnproved && StartTreeProof(entry);
+    HandleScopeStorage scope;
+    api.handle_scope_construct(&scope, entry.isolate);
+    const auto v8_started = std::chrono::steady_clock::now();
+    V8AllocationProfile* profile = api.get_allocation_profile(entry.profiler);
+    copy->v8_nanos = NanosSince(v8_started);
+    if (profile == nullptr) {
+      // Someone stopped V8's sampler (another profiler's stop()). Start it
+      // again; its history is gone and its ids start over.
+      ok = false;
+      if (!is_final) {
+        entry.owns_sampler = api.start_sampling(entry.profiler, settings_.sampling_interval, settings_.stack_depth,
+                                                kSamplingNoFlags);
+        entry.copier.ForgetNodes();
+        restarted = true;
+        if (!entry.owns_sampler) entry.tree_state = Entry::TreeState::kOff;  // someone else's now
+      }
+    } else {
+      V8StringDecoder decoder(api, entry.isolate);
+      ok = entry.copier.Copy(profile->GetRootNode(), profile->GetSamples(), decoder, *copy, &problem);
+      delete profile;
+      entry.tree_reads_since_profile = 0;
+      if (ok && proving) FinishTreeProof(entry, *copy);
     }
-  } else {
-    V8StringDecoder decoder(api, entry.isolate);
-    ok = entry.copier.Copy(profile->GetRootNode(), profile->GetSamples(), decoder, *copy, &problem);
-    delete profile;
+    api.handle_scope_destruct(&scope);
   }
-  api.handle_scope_destruct(&scope);
   if (ok) {
     size_t statistics[kHeapStatisticsWords] = {};
     api.isolate_get_heap_statistics(entry.isolate, statistics);
@@ -265,6 +289,70 @@ void IsolateRegistry::Read(Entry& entry, bool is_final) {
     entry.answered_round = entry.requested_round;
   }
   changed_.notify_all();
+}
+
+SamplerExpectations IsolateRegistry::ExpectationsFor(const Entry& entry) const {
+  return {.isolate = entry.isolate, .rate = settings_.sampling_interval, .stack_depth = settings_.stack_depth};
+}
+
+bool IsolateRegistry::ReadTree(Entry& entry, bool is_final, IsolateHeapCopy& copy) {
+  if (entry.tree_state != Entry::TreeState::kProved) return false;
+  // A stopped sampler is the AllocationProfile path's to notice and restart.
+  if (SamplerTreeReader::SamplerAbsent(entry.profiler, entry.tree_reader->layout(), MemoryAccess::kDirect)) return false;
+  std::string problem;
+  if (!entry.tree_reader->Read(entry.profiler, ExpectationsFor(entry), MemoryAccess::kDirect, kMaxCopiedNodes,
+                               kMaxCopiedSamples, entry.tree, &problem)) {
+    TreeOff(entry, problem);
+    return false;
+  }
+  // A function never seen in an AllocationProfile has no line yet (nor a
+  // URL, if its script is new): this read takes the AllocationProfile path,
+  // which learns them, unless one did recently; until then such frames go
+  // without a line. Never in the final profile, the one left behind.
+  const bool unlocated_allowed = !is_final && entry.tree_reads_since_profile < kTreeReadsBeforeLocating;
+  if (!entry.copier.CopyFromTree(entry.tree, MemoryAccess::kDirect, unlocated_allowed, copy)) return false;
+  ++entry.tree_reads_since_profile;
+  return true;
+}
+
+bool IsolateRegistry::StartTreeProof(Entry& entry) {
+  // Checked loads (never a fault) over a bounded prefix: each load is a
+  // system call, so the prefix is small; it still covers every field.
+  if (!SamplerTreeReader::CheckedLoadsWork()) {
+    entry.tree_state = Entry::TreeState::kOff;  // a sandbox's choice, not a problem to report
+    return false;
+  }
+  std::string problem;
+  if (!entry.tree_reader->Read(entry.profiler, ExpectationsFor(entry), MemoryAccess::kChecked, kTreeProofNodes,
+                               kTreeProofSamples, entry.tree, &problem)) {
+    TreeOff(entry, problem);
+    return false;
+  }
+  return true;
+}
+
+void IsolateRegistry::FinishTreeProof(Entry& entry, const IsolateHeapCopy& copy) {
+  switch (entry.copier.Compare(entry.tree, MemoryAccess::kChecked, copy)) {
+    case AllocationProfileCopier::Agreement::kSame:
+      entry.tree_state = Entry::TreeState::kProved;
+      break;
+    case AllocationProfileCopier::Agreement::kDifferent:
+      TreeOff(entry, "a walk of V8's sampler tree disagrees with V8's allocation profile");
+      break;
+    case AllocationProfileCopier::Agreement::kInconclusive:
+      if (++entry.tree_proof_attempts >= kTreeProofAttempts) {
+        TreeOff(entry, "a walk of V8's sampler tree never matched V8's allocation profile");
+      }
+      break;
+  }
+}
+
+void IsolateRegistry::TreeOff(Entry& entry, const std::string& problem) {
+  entry.tree_state = Entry::TreeState::kOff;
+  std::lock_guard lock(mutex_);
+  if (reported_tree_off_) return;
+  reported_tree_off_ = true;
+  problems_.push_back(problem + "; JS heap reads use V8's allocation profile (slower) from now on");
 }
 
 void IsolateRegistry::OnReadRequested(void* key) {

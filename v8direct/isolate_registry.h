@@ -48,6 +48,7 @@
 
 #include "v8direct/agent_hooks.h"
 #include "v8direct/allocation_profile_copy.h"
+#include "v8direct/sampler_tree_reader.h"
 #include "v8direct/v8_abi.h"
 
 namespace heapagent::v8direct {
@@ -57,6 +58,7 @@ struct RegistrySettings {
   int stack_depth = 128;                    // frames; CDP's fixed depth, so both paths see the same stacks
   int node_major = 0;                       // the node major the V8 version belongs to (known_runtimes.h)
   AgentHooks hooks;                         // agent work marking, V8's code events (agent_hooks.h)
+  bool read_tree = true;                    // read V8's sampler tree in place once proved (sampler_tree_reader.h)
 };
 
 // What one isolate has for the agent thread at one collection.
@@ -119,6 +121,14 @@ class IsolateRegistry {
 
   std::shared_ptr<Entry> Find(uint64_t key);
   void Read(Entry& entry, bool is_final);
+  // On the isolate's thread. True when `copy` was read from V8's own tree.
+  bool ReadTree(Entry& entry, bool is_final, IsolateHeapCopy& copy);
+  // Proves the tree layout: a checked walk before an AllocationProfile
+  // read (false: layout refuted, tree reads off), compared after it.
+  bool StartTreeProof(Entry& entry);
+  void FinishTreeProof(Entry& entry, const IsolateHeapCopy& copy);
+  void TreeOff(Entry& entry, const std::string& problem);
+  SamplerExpectations ExpectationsFor(const Entry& entry) const;
   void AddProblem(std::string problem);
 
   mutable std::mutex mutex_;
@@ -133,6 +143,7 @@ class IsolateRegistry {
   std::vector<std::string> problems_;
   bool reported_shared_sampler_ = false;
   bool reported_restart_ = false;
+  bool reported_tree_off_ = false;
 };
 
 }  // namespace heapagent::v8direct

@@ -70,6 +70,35 @@ class DirectJsTest(AgentTestCase):
                     self.assertIn("Main Event Loop", thread_names(profile))
                     self.assertTrue(any("(external)" in s["frames"] for s in profile["stacks"]))
 
+    def test_reads_walk_v8s_tree_once_proved_and_give_the_same_profile(self):
+        for major, node in self.known_nodes():
+            finals = {}
+            for tree in ("1", "0"):
+                with self.subTest(node=major, read_tree=tree):
+                    result, output = self.run_node(node, "direct_allocations.js", "5",
+                                                   env={"HEAPAGENT_JS_MODE": "direct", "HEAPAGENT_LOG": "debug",
+                                                        "HEAPAGENT_JS_READ_TREE": tree},
+                                                   name=f"{major}-tree{tree}")
+                    self.assertEqual(result.returncode, 5, result.stderr)
+                    reads = [line for line in result.stderr.splitlines() if "read the JS heap" in line]
+                    walked = [line for line in reads if "walked V8's tree" in line]
+                    if tree == "1":
+                        # The first read proves the layout through
+                        # GetAllocationProfile; later ones walk the tree.
+                        self.assertIn("ms in V8", reads[0])
+                        self.assertTrue(walked, "\n".join(reads))
+                        self.assertNotIn("slower", result.stderr)
+                    else:
+                        self.assertFalse(walked, "\n".join(reads))
+                    finals[tree] = summary(profiles(output, "js")[-1])
+            with self.subTest(node=major, compare="tree vs GetAllocationProfile"):
+                for name in ("directRetainObjects", "directRetainArrays"):
+                    in_tree, in_v8 = finals["1"]["functions"][name], finals["0"]["functions"][name]
+                    self.assertEqual((in_tree["file"], in_tree["lines"]), (in_v8["file"], in_v8["lines"]))
+                # Two runs, two sets of random samples: within sampling noise.
+                objects = [cumulative(finals[tree], "directRetainObjects", "inuse_objects") for tree in ("1", "0")]
+                self.assertLess(abs(objects[0] - objects[1]), 0.3 * objects[1], objects)
+
     def test_natural_exit_takes_final_profile_at_teardown(self):
         for major, node in self.known_nodes():
             with self.subTest(node=major):

@@ -196,6 +196,11 @@ TEST(ParseConfigTest, JsSettings) {
   EXPECT_EQ(Parse({{"HEAPAGENT_JS_MODE", "cdp"}}).config.js_mode, Config::JsMode::kCdp);
   EXPECT_EQ(Parse({{"HEAPAGENT_JS_MODE", "direct"}}).config.js_mode, Config::JsMode::kDirect);
   EXPECT_EQ(Parse({{"HEAPAGENT_JS_MODE", "auto"}}).config.js_mode, Config::JsMode::kAuto);
+  EXPECT_TRUE(Parse({}).config.js_read_tree);
+  EXPECT_FALSE(Parse({{"HEAPAGENT_JS_READ_TREE", "0"}}).config.js_read_tree);
+  const Parsed bad = Parse({{"HEAPAGENT_JS_READ_TREE", "sometimes"}});
+  EXPECT_TRUE(bad.config.js_read_tree);
+  EXPECT_EQ(bad.problems.size(), 1u);
 }
 
 TEST(ParseConfigTest, AllocatorSettings) {
