@@ -15,14 +15,18 @@
 #
 # Usage: bench/js_run.sh [--quick] [--rounds N] [--http-rounds N] [--live-rounds N]
 #                        [--duration SECONDS] [--sizes "20 200 1024"] [--no-build]
+#                        [--configs "bare heapagent ..."]
 #   --quick       1 round of each, 5 s of load (about 3 minutes in all)
 #   --no-build    use BUILD_DIR/libheapagent.so as it is (default: incremental build)
+#   --configs     benchmarks 1 and 2 for these configurations only (bare always
+#                 runs): bare heapagent heapagent-cdp datadog heap-prof
+#   N = 0 rounds skips a benchmark (e.g. --rounds 0 --live-rounds 0: wrk only)
 #   BUILD_DIR=dir build tree to use (default: build/ in the repository)
 # Installs what is missing: wrk (apt-get, needs root) and @datadog/pprof (npm,
 # into bench/js/.cache). Progress goes to stderr; stdout is only the report.
 set -euo pipefail
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench/js
@@ -38,6 +42,7 @@ HTTP_PERIOD=5       # profile period under wrk
 LIVE_PERIOD=2       # profile period for live_heap
 LIVE_WINDOW=7       # seconds of event loop measured after the heap is built
 BUILD=1
+ONLY_CONFIGS=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) ROUNDS=1; HTTP_ROUNDS=1; LIVE_ROUNDS=1; DURATION=5; WARMUP=1 ;;
@@ -47,6 +52,7 @@ while [[ $# -gt 0 ]]; do
     --duration) DURATION=${2:?}; shift ;;
     --sizes) SIZES=${2:?}; shift ;;
     --no-build) BUILD=0 ;;
+    --configs) ONLY_CONFIGS=${2:?}; shift ;;
     -h|--help) usage ;;
     *) echo "js_run.sh: unknown argument '$1'" >&2; usage ;;
   esac
@@ -101,6 +107,14 @@ cleanup() {
 trap cleanup EXIT
 
 CONFIGS=(bare heapagent heapagent-cdp datadog heap-prof)
+if [[ -n $ONLY_CONFIGS ]]; then
+  chosen=(bare)
+  for config in $ONLY_CONFIGS; do
+    [[ " ${CONFIGS[*]} " == *" $config "* ]] || die "unknown configuration '$config' (one of: ${CONFIGS[*]})"
+    [[ $config == bare ]] || chosen+=("$config")
+  done
+  CONFIGS=("${chosen[@]}")
+fi
 label() {
   case $1 in
     bare) echo "bare node" ;;
@@ -288,6 +302,8 @@ done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- Report ----------------------------------------------------------------------
+# (A benchmark run for 0 rounds has no table.)
+if ((ROUNDS > 0)); then
 echo "### JS-allocation-heavy script (\`bench/js/alloc_heavy.js\`)"
 echo
 echo "$ROUNDS interleaved round(s) on $(nproc) CPUs, node $(node --version) ($(uname -r)); profile period ${ALLOC_PERIOD} s (so a ~3 s run collects several times; --heap-prof writes once at exit); wall, CPU (user+sys) and peak RSS from \`/usr/bin/time\`; × bare is the median of per-round ratios."
@@ -302,6 +318,9 @@ for config in "${CONFIGS[@]}"; do
     "$(fmt "$(ratios "$ALLOC" "$config" 4 | median)" %.3f×)" "$(field "$ALLOC" "$config" 6 | median)"
 done
 echo
+fi
+
+if ((HTTP_ROUNDS > 0)); then
 
 echo "### HTTP server under load (\`bench/js/http_server.js\`, wrk)"
 echo
@@ -318,6 +337,9 @@ for config in "${CONFIGS[@]}"; do
     "$(field "$HTTP" "$config" 6 | median)"
 done
 echo
+fi
+
+if ((LIVE_ROUNDS > 0)); then
 
 echo "### Main-thread pause per collection at a given live JS heap (\`bench/js/live_heap.js\`)"
 echo
@@ -337,6 +359,7 @@ for mb in $SIZES; do
     "$(fmt "$(row datadog 7 | grep -v nan | median)" %.1f)" "$(fmt "$(row datadog 4 | median)" %.1f)"
 done
 echo
+fi
 
 note "Load average before/after: $LOAD_BEFORE / $LOAD_AFTER (a busy machine widens the spread; CPU time moves less than wall time)."
 note "heapagent's default reads V8's sampler in-process with no forced GC, as @datadog/pprof does; over CDP (HEAPAGENT_JS_MODE=cdp, and on nodes whose V8 it does not know) every read is HeapProfiler.getSamplingProfile, for which V8 always runs a full GC on the main thread first: that stall grows with the live heap."
