@@ -51,7 +51,7 @@ constexpr const char* kVariables[] = {
     "HEAPAGENT_UPLOAD_QUEUE_BYTES", "HEAPAGENT_UPLOAD_TIMEOUT", "HEAPAGENT_ALLOCATOR", "HEAPAGENT_NATIVE_JS_FRAMES",
     "HEAPAGENT_DOGSTATSD", "HEAPAGENT_SUMMARY_MAX_BYTES", "DD_DOGSTATSD_URL", "DD_DOGSTATSD_PORT",
     "DD_RUNTIME_METRICS_ENABLED", "DD_RUNTIME_METRICS_RUNTIME_ID_ENABLED", "DD_DOGSTATSD_HOST",
-    "DD_DOGSTATSD_HOSTNAME", "HEAPAGENT_NATIVE_JS_INTERPRETED"};
+    "DD_DOGSTATSD_HOSTNAME", "HEAPAGENT_NATIVE_JS_INTERPRETED", "HEAPAGENT_JS_READ_TREE"};
 constexpr std::size_t kVariableCount = std::size(kVariables);
 
 std::string Lower(std::string_view text) {
@@ -267,11 +267,14 @@ void CheckConfig(const std::map<std::string, std::string>& environment) {
   }
   // Booleans and sizes of the newer variables, exactly.
   for (const char* name : {"HEAPAGENT_NATIVE_JS_FRAMES", "HEAPAGENT_NATIVE_JS_INTERPRETED", "DD_RUNTIME_METRICS_ENABLED",
-                           "DD_RUNTIME_METRICS_RUNTIME_ID_ENABLED"}) {
+                           "DD_RUNTIME_METRICS_RUNTIME_ID_ENABLED", "HEAPAGENT_JS_READ_TREE"}) {
     if (const auto value = value_of(name)) expectations.push_back({name, ParseBoolean(*value).has_value()});
   }
   if (const auto value = value_of("HEAPAGENT_NATIVE_JS_FRAMES")) {
     if (const auto parsed = ParseBoolean(*value)) FUZZ_CHECK(config.native_js_frames == *parsed);
+  }
+  if (const auto value = value_of("HEAPAGENT_JS_READ_TREE")) {
+    FUZZ_CHECK(config.js_read_tree == ParseBoolean(*value).value_or(defaults.js_read_tree));
   }
   if (const auto value = value_of("HEAPAGENT_DOGSTATSD")) {
     expectations.push_back({"HEAPAGENT_DOGSTATSD", ParseBoolean(*value).has_value() || *value == "auto"});
