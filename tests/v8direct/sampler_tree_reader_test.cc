@@ -31,13 +31,13 @@ SamplerTreeLayout Layout(int node_major = 20) { return *SamplerTreeLayoutFor(nod
 SamplerExpectations Expected() { return {.isolate = &kIsolate, .rate = kRate, .stack_depth = kDepth}; }
 
 // What a full read of the sampler at `heap_profiler` says when it refuses it;
-// empty when it reads it.
+// empty when it reads it (into `*out`, when given).
 std::string ReadProblem(const void* heap_profiler, MemoryAccess access,
-                                       const SamplerExpectations& expected = Expected()) {
+                        const SamplerExpectations& expected = Expected(), RawTree* out = nullptr) {
   SamplerTreeReader reader(Layout());
   RawTree raw;
   std::string problem;
-  if (reader.Read(heap_profiler, expected, access, kMaxCopiedNodes, kMaxCopiedSamples, raw, &problem)) {
+  if (reader.Read(heap_profiler, expected, access, kMaxCopiedNodes, kMaxCopiedSamples, out ? *out : raw, &problem)) {
     return "";
   }
   return problem.empty() ? "(refused without a reason)" : problem;
@@ -118,12 +118,8 @@ bool InPreOrder(const RawTree& raw) {
 
 TEST_P(BothAccesses, ReadsTheTreeInPreOrderAndTheLiveSamples) {
   Tree tree;
-  SamplerTreeReader reader(Layout());
   RawTree raw;
-  std::string problem;
-  ASSERT_TRUE(reader.Read(tree.v8.heap_profiler(), Expected(), GetParam(), kMaxCopiedNodes, kMaxCopiedSamples, raw,
-                          &problem))
-      << problem;
+  ASSERT_EQ(ReadProblem(tree.v8.heap_profiler(), GetParam(), Expected(), &raw), "");
   EXPECT_FALSE(raw.truncated);
   ASSERT_EQ(raw.nodes.size(), 5u);
   EXPECT_TRUE(InPreOrder(raw));
@@ -227,12 +223,8 @@ TEST_P(BothAccesses, ReadsWideMapsAndManySamples) {
     }
     for (int k = 0; k <= i % 4; ++k) owner_of_sample[tree.v8.AddSample(*owner, 16 + 8 * k).sample_id] = owner->id;
   }
-  SamplerTreeReader reader(Layout());
   RawTree raw;
-  std::string problem;
-  ASSERT_TRUE(reader.Read(tree.v8.heap_profiler(), Expected(), GetParam(), kMaxCopiedNodes, kMaxCopiedSamples, raw,
-                          &problem))
-      << problem;
+  ASSERT_EQ(ReadProblem(tree.v8.heap_profiler(), GetParam(), Expected(), &raw), "");
   EXPECT_FALSE(raw.truncated);
   EXPECT_TRUE(InPreOrder(raw));
   ASSERT_EQ(raw.nodes.size(), parent_of.size() + 1);
